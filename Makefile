@@ -1,0 +1,28 @@
+# dypose: the two quick-start targets are `make demo` and `make test`.
+GO ?= go
+BIN := bin/keypoints
+
+.PHONY: setup build demo test bench fixtures
+
+setup:
+	scripts/setup.sh
+
+build: setup
+	$(GO) build -o $(BIN) ./cmd/keypoints
+
+# demo sets up and runs the main job.
+demo: build
+	$(BIN) version
+
+# test sets up and runs every test (no Python needed: fixtures are committed).
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# fixtures regenerates testdata/ from the PyTorch references (needs scripts/setup.sh --torch).
+fixtures:
+	scripts/setup.sh --torch
+	/usr/bin/python3 scripts/gen_fixtures.py

@@ -1,0 +1,83 @@
+package nn
+
+import "strings"
+
+// Param is a named tensor of a layer: a trainable weight with its gradient,
+// or, when Grad is nil, a buffer such as BatchNorm's running mean.
+type Param struct {
+	Name  string  // PyTorch state_dict key, relative to the owning module
+	Value *Tensor // shared by every replica of the model
+	Grad  *Tensor // nil for buffers; one per replica when training data-parallel
+}
+
+// Trainable reports whether the optimiser updates p.
+func (p *Param) Trainable() bool { return p.Grad != nil }
+
+// NewParam returns a trainable parameter of the given shape, zeroed.
+func NewParam(name string, shape ...int) *Param {
+	return &Param{Name: name, Value: New(shape...), Grad: New(shape...)}
+}
+
+// NewBuffer returns a non-trainable buffer of the given shape, zeroed.
+func NewBuffer(name string, shape ...int) *Param {
+	return &Param{Name: name, Value: New(shape...)}
+}
+
+// Prefixed returns views of ps whose names carry prefix ("layer1" +
+// "." + "weight"). Value and Grad are shared with the originals.
+func Prefixed(prefix string, ps []*Param) []*Param {
+	out := make([]*Param, len(ps))
+	for i, p := range ps {
+		name := p.Name
+		if prefix != "" {
+			name = prefix + "." + p.Name
+		}
+		out[i] = &Param{Name: name, Value: p.Value, Grad: p.Grad}
+	}
+	return out
+}
+
+// ZeroGrad clears the gradients of every trainable parameter in ps.
+func ZeroGrad(ps []*Param) {
+	for _, p := range ps {
+		if p.Grad != nil {
+			p.Grad.Zero()
+		}
+	}
+}
+
+// Lookup returns the parameter called name, or nil.
+func Lookup(ps []*Param, name string) *Param {
+	for _, p := range ps {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// CountParams returns the number of trainable scalars in ps.
+func CountParams(ps []*Param) int {
+	n := 0
+	for _, p := range ps {
+		if p.Trainable() {
+			n += p.Value.Len()
+		}
+	}
+	return n
+}
+
+// joinName joins state-dict name parts with dots, skipping empty ones.
+func joinName(parts ...string) string {
+	var b strings.Builder
+	for _, s := range parts {
+		if s == "" {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(s)
+	}
+	return b.String()
+}
