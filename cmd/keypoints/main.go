@@ -18,6 +18,10 @@ func newApp() *cli.App {
 		EnableBashCompletion: true,
 		Commands: []*cli.Command{
 			versionCmd,
+			newSynthCmd(),
+			newDataCmd(),
+			newEvalCmd(),
+			newModelCmd(),
 		},
 	}
 }

@@ -1,0 +1,144 @@
+package coco
+
+import (
+	"math"
+	"math/rand/v2"
+)
+
+// Augmentation holds SimpleBaseline's training augmentation settings.
+type Augmentation struct {
+	ScaleFactor float64 // s ← s · clip(N(0,1)·f + 1, 1 − f, 1 + f); 0.35
+	RotFactor   float64 // r = clip(N(0,1)·f, −2f, 2f) degrees; 45
+	RotProb     float64 // probability of rotating at all; 0.6
+	FlipProb    float64 // probability of a horizontal flip; 0.5
+	// HalfBodyProb is the probability of cropping only the upper or lower
+	// body when more than HalfBodyMinJoints joints are labelled; 0.3 and 8.
+	HalfBodyProb      float64
+	HalfBodyMinJoints int
+}
+
+// DefaultAugmentation returns SimpleBaseline's COCO settings.
+func DefaultAugmentation() Augmentation {
+	return Augmentation{ScaleFactor: 0.35, RotFactor: 45, RotProb: 0.6, FlipProb: 0.5,
+		HalfBodyProb: 0.3, HalfBodyMinJoints: 8}
+}
+
+// SampleRand returns the RNG for one sample of one epoch. Each sample's
+// random choices depend only on (seed, epoch, index), never on which worker
+// draws them or in what order, so a loader's output is the same for any
+// number of workers.
+func SampleRand(seed uint64, epoch, index int) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, mix64(uint64(epoch)<<32^uint64(index))))
+}
+
+// mix64 is SplitMix64's finaliser: it spreads nearby (epoch, index) pairs
+// over the whole second PCG seed.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// View is where one sample is cropped from: the (possibly augmented) box,
+// rotation and flip, and the joints in image pixels after the flip.
+type View struct {
+	Center, Scale [2]float64
+	Rot           float64 // degrees
+	Flip          bool
+	Width         int // image width the flip mirrors about
+}
+
+// Transform returns the matrix from original image pixels to the crop:
+// SimpleBaseline flips the image and the centre, then warps with
+// get_affine_transform of the flipped centre; here the flip is folded into
+// the matrix so the image itself is never flipped.
+func (v View) Transform(outW, outH int) Affine {
+	t := AffineTransform(v.Center, v.Scale, v.Rot, outW, outH, false)
+	if v.Flip {
+		t = t.Mul(FlipX(v.Width))
+	}
+	return t
+}
+
+// Augment draws one training view of s in SimpleBaseline's order (half-body,
+// scale, rotation, flip) and returns it with the joints in image pixels
+// (flipped and swapped when the view is flipped; unlabelled joints zeroed),
+// written into joints (len K). width is the image width; kp supplies the
+// upper-body split and the flip pairs.
+func Augment(rng *rand.Rand, s Sample, width int, kp KeypointInfo, aug Augmentation, aspect float64, joints [][3]float32) View {
+	copy(joints, s.Joints)
+	v := View{Center: s.Center, Scale: s.Scale, Width: width}
+	labelled := 0
+	for _, j := range s.Joints {
+		if j[2] > 0 {
+			labelled++
+		}
+	}
+	if labelled > aug.HalfBodyMinJoints && rng.Float64() < aug.HalfBodyProb {
+		if c, sc, ok := halfBody(rng, s.Joints, kp.Upper, aspect); ok {
+			v.Center, v.Scale = c, sc
+		}
+	}
+	f := aug.ScaleFactor
+	m := min(max(rng.NormFloat64()*f+1, 1-f), 1+f)
+	v.Scale = [2]float64{v.Scale[0] * m, v.Scale[1] * m}
+	if rng.Float64() <= aug.RotProb {
+		rf := aug.RotFactor
+		v.Rot = min(max(rng.NormFloat64()*rf, -2*rf), 2*rf)
+	}
+	if rng.Float64() <= aug.FlipProb {
+		v.Flip = true
+		FlipJoints(joints, width, kp.FlipPairs)
+		v.Center[0] = float64(width) - v.Center[0] - 1
+	}
+	return v
+}
+
+// halfBody is SimpleBaseline's half_body_transform: keep the upper joints
+// (if N(0,1) < 0.5 and more than 2 are labelled) or else the lower ones (if
+// more than 2, else the upper), and box them with HalfBodyPadding. The
+// N(0,1) < 0.5 test (about 69 % upper) is the original's, kept as is.
+func halfBody(rng *rand.Rand, joints [][3]float32, upper []bool, aspect float64) (center, scale [2]float64, ok bool) {
+	var nUp, nLow int
+	for i, j := range joints {
+		if j[2] > 0 {
+			if upper[i] {
+				nUp++
+			} else {
+				nLow++
+			}
+		}
+	}
+	pickUpper := rng.NormFloat64() < 0.5 && nUp > 2
+	if !pickUpper && nLow <= 2 {
+		pickUpper = true
+	}
+	n := nLow
+	if pickUpper {
+		n = nUp
+	}
+	if n < 2 {
+		return center, scale, false
+	}
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	var sx, sy float64
+	for i, j := range joints {
+		if j[2] <= 0 || upper[i] != pickUpper {
+			continue
+		}
+		x, y := float64(j[0]), float64(j[1])
+		sx, sy = sx+x, sy+y
+		minX, maxX = min(minX, x), max(maxX, x)
+		minY, maxY = min(minY, y), max(maxY, y)
+	}
+	center = [2]float64{sx / float64(n), sy / float64(n)}
+	w, h := maxX-minX, maxY-minY
+	if w > aspect*h {
+		h = w / aspect
+	} else if w < aspect*h {
+		w = h * aspect
+	}
+	return center, [2]float64{w / PixelStd * HalfBodyPadding, h / PixelStd * HalfBodyPadding}, true
+}

@@ -1,0 +1,73 @@
+package coco
+
+import (
+	"fmt"
+	"math"
+)
+
+// Geometry is the crop and heatmap layout of a top-down model.
+type Geometry struct {
+	InputW, InputH     int     // network input, pixels (192×256)
+	HeatmapW, HeatmapH int     // heatmap, cells (48×64)
+	Sigma              float64 // Gaussian σ in heatmap cells (2)
+}
+
+// DefaultGeometry is SimpleBaseline's COCO 256×192 setting.
+func DefaultGeometry() Geometry {
+	return Geometry{InputW: 192, InputH: 256, HeatmapW: 48, HeatmapH: 64, Sigma: 2}
+}
+
+// Validate reports a geometry that cannot be used.
+func (g Geometry) Validate() error {
+	if g.InputW <= 0 || g.InputH <= 0 || g.HeatmapW <= 0 || g.HeatmapH <= 0 || !(g.Sigma > 0) {
+		return fmt.Errorf("coco: geometry %+v: sizes and sigma must be positive", g)
+	}
+	return nil
+}
+
+// GenerateTarget writes SimpleBaseline's Gaussian heatmaps (K·HeatmapH·HeatmapW)
+// and target weights (K) for joints (x, y, v) given in input-crop pixels.
+// For each joint: stride = input/heatmap size, μ = int(x/stride + 0.5)
+// (truncated toward zero, as Python's int), a window of half-size
+// r = int(3σ) from int(μ − r) to int(μ + r + 1) (exclusive); the weight is 0
+// when v = 0 or when the window starts at or past the far edge or ends before
+// 0, and the window is filled with exp(−(dx² + dy²)/(2σ²)) (peak 1, not
+// normalised). The quirk of the original is kept: a window whose exclusive
+// end is exactly 0 keeps weight 1 with an empty heatmap. dst and weights are
+// overwritten (zeroed first), so they can be reused.
+func GenerateTarget(dst, weights []float32, joints [][3]float32, g Geometry) {
+	k := len(joints)
+	hw := g.HeatmapW * g.HeatmapH
+	if len(dst) != k*hw || len(weights) != k {
+		panic(fmt.Sprintf("%s: target %d, weights %d, want %d×%d×%d and %d",
+			errShape, len(dst), len(weights), k, g.HeatmapH, g.HeatmapW, k))
+	}
+	clear(dst)
+	strideX := float64(g.InputW) / float64(g.HeatmapW)
+	strideY := float64(g.InputH) / float64(g.HeatmapH)
+	r := int(3 * g.Sigma)
+	twoSigma2 := 2 * g.Sigma * g.Sigma
+	for j, p := range joints {
+		weights[j] = 0
+		if p[2] <= 0 {
+			continue
+		}
+		mx := int(float64(p[0])/strideX + 0.5)
+		my := int(float64(p[1])/strideY + 0.5)
+		ulx, uly := mx-r, my-r
+		brx, bry := mx+r+1, my+r+1
+		if ulx >= g.HeatmapW || uly >= g.HeatmapH || brx < 0 || bry < 0 {
+			continue
+		}
+		weights[j] = 1
+		hm := dst[j*hw : (j+1)*hw]
+		for y := max(0, uly); y < min(bry, g.HeatmapH); y++ {
+			dy := float64(y - my)
+			row := hm[y*g.HeatmapW : (y+1)*g.HeatmapW]
+			for x := max(0, ulx); x < min(brx, g.HeatmapW); x++ {
+				dx := float64(x - mx)
+				row[x] = float32(math.Exp(-(dx*dx + dy*dy) / twoSigma2))
+			}
+		}
+	}
+}

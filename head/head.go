@@ -1,0 +1,129 @@
+package head
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dypose/dypose/nn"
+)
+
+// Kind selects the head's upsampling.
+type Kind int
+
+const (
+	// DWUp upsamples with bilinear ×2 followed by a 3×3 depthwise and a 1×1
+	// pointwise convolution (each + BN + activation), three times: a light
+	// head for a light backbone (default).
+	DWUp Kind = iota
+	// Deconv is SimpleBaseline's head: three 4×4 stride-2 transposed
+	// convolutions (no bias) + BN + activation.
+	Deconv
+)
+
+// String returns "dwup" or "deconv".
+func (k Kind) String() string {
+	switch k {
+	case DWUp:
+		return "dwup"
+	case Deconv:
+		return "deconv"
+	default:
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+}
+
+// DefaultChannels is the default width of the upsampling stages: 128 for
+// DWUp, SimpleBaseline's 256 for Deconv.
+func (k Kind) DefaultChannels() int {
+	switch k {
+	case DWUp:
+		return 128
+	case Deconv:
+		return 256
+	default:
+		panic(fmt.Sprintf("head: unknown kind %d", int(k)))
+	}
+}
+
+// Head BatchNorm settings: PyTorch's defaults, as SimpleBaseline uses.
+const (
+	BNEps      = 1e-5
+	BNMomentum = 0.1
+)
+
+// Stages is the number of ×2 upsampling stages: stride 32 → 4.
+const Stages = 3
+
+// finalInitStd is SimpleBaseline's N(0, 0.001) initialisation of the head.
+const finalInitStd = 0.001
+
+// NewAct returns the activation layer for a stage of the given width.
+type NewAct func(channels int) nn.Layer
+
+// Head maps a stride-32 feature map (N, InC, H, W) to K heatmaps
+// (N, K, 8H, 8W). Parameters are named "layers.<stage>.<i>..." (DWUp) or
+// "deconv_layers.<i>..." (Deconv), then "final_layer.weight/bias".
+type Head struct {
+	Kind       Kind
+	Layers     *nn.Sequential // the upsampling stages
+	FinalLayer *nn.Conv2D     // 1×1 conv with bias to K heatmaps
+}
+
+// New returns a head of the given kind from inC channels through stages of
+// `channels` to `keypoints` heatmaps, with activations from act.
+func New(kind Kind, inC, channels, keypoints int, act NewAct, rng *rand.Rand) *Head {
+	h := &Head{Kind: kind}
+	var stages []nn.Layer
+	for range Stages {
+		switch kind {
+		case DWUp:
+			dw := nn.NewConv2D(inC, inC, 3, 1, 1, inC, false, rng)
+			pw := nn.NewConv2D(inC, channels, 1, 1, 0, 1, false, rng)
+			normalInit(dw.Weight.Value, rng)
+			normalInit(pw.Weight.Value, rng)
+			stages = append(stages, nn.NewSequential(
+				&nn.Upsample2x{},
+				dw, nn.NewBatchNorm2D(inC, BNEps, BNMomentum), act(inC),
+				pw, nn.NewBatchNorm2D(channels, BNEps, BNMomentum), act(channels),
+			))
+		case Deconv:
+			up := nn.NewConvTranspose2D(inC, channels, 4, 2, 1, false, rng)
+			normalInit(up.Weight.Value, rng)
+			stages = append(stages, up, nn.NewBatchNorm2D(channels, BNEps, BNMomentum), act(channels))
+		default:
+			panic(fmt.Sprintf("head: unknown kind %d", int(kind)))
+		}
+		inC = channels
+	}
+	h.Layers = nn.NewSequential(stages...)
+	h.FinalLayer = nn.NewConv2D(channels, keypoints, 1, 1, 0, 1, true, rng)
+	normalInit(h.FinalLayer.Weight.Value, rng)
+	h.FinalLayer.Bias.Value.Zero()
+	return h
+}
+
+func normalInit(t *nn.Tensor, rng *rand.Rand) {
+	for i := range t.Data {
+		t.Data[i] = float32(rng.NormFloat64() * finalInitStd)
+	}
+}
+
+// Forward returns the heatmaps (N, K, 8H, 8W).
+func (h *Head) Forward(x *nn.Tensor) *nn.Tensor { return h.FinalLayer.Forward(h.Layers.Forward(x)) }
+
+// Backward returns dL/dx and adds into the parameter gradients.
+func (h *Head) Backward(dy *nn.Tensor) *nn.Tensor {
+	return h.Layers.Backward(h.FinalLayer.Backward(dy))
+}
+
+// Params returns the stage parameters and the final layer's.
+func (h *Head) Params() []*nn.Param {
+	name := "layers"
+	if h.Kind == Deconv {
+		name = "deconv_layers"
+	}
+	return append(nn.Prefixed(name, h.Layers.Params()), nn.Prefixed("final_layer", h.FinalLayer.Params())...)
+}
+
+// SetTraining sets the mode of every BN and activation.
+func (h *Head) SetTraining(on bool) { h.Layers.SetTraining(on) }

@@ -1,0 +1,110 @@
+package pose
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Meta is what a checkpoint records besides the weights: the input size
+// the model was trained for and the keypoint set.
+type Meta struct {
+	InputH, InputW int      // network input (256×192 by default)
+	KeypointNames  []string // K names
+	FlipPairs      [][2]int // left/right keypoint index pairs
+}
+
+// Default input size (SimpleBaseline's COCO setting).
+const (
+	DefaultInputH = 256
+	DefaultInputW = 192
+)
+
+// HeatmapStride is input size / heatmap size.
+const HeatmapStride = 4
+
+// COCOKeypointNames returns the 17 COCO person keypoints in order.
+func COCOKeypointNames() []string {
+	return []string{
+		"nose", "left_eye", "right_eye", "left_ear", "right_ear",
+		"left_shoulder", "right_shoulder", "left_elbow", "right_elbow",
+		"left_wrist", "right_wrist", "left_hip", "right_hip",
+		"left_knee", "right_knee", "left_ankle", "right_ankle",
+	}
+}
+
+// COCOFlipPairs returns the left/right pairs of the COCO keypoints.
+func COCOFlipPairs() [][2]int {
+	return [][2]int{{1, 2}, {3, 4}, {5, 6}, {7, 8}, {9, 10}, {11, 12}, {13, 14}, {15, 16}}
+}
+
+// DefaultMeta returns the COCO keypoints for k = 17, otherwise names
+// "kp0".."kp<k-1>" with no flip pairs; the input is 256×192.
+func DefaultMeta(k int) Meta {
+	m := Meta{InputH: DefaultInputH, InputW: DefaultInputW}
+	if k == DefaultKeypoints {
+		m.KeypointNames, m.FlipPairs = COCOKeypointNames(), COCOFlipPairs()
+		return m
+	}
+	for i := range k {
+		m.KeypointNames = append(m.KeypointNames, "kp"+strconv.Itoa(i))
+	}
+	return m
+}
+
+// Checkpoint metadata keys (safetensors "__metadata__").
+const (
+	MetaArch      = "dypose.arch"       // Arch.String()
+	MetaInput     = "dypose.input"      // "256x192" (height x width)
+	MetaKeypoints = "dypose.keypoints"  // comma-separated names
+	MetaFlipPairs = "dypose.flip_pairs" // "1-2,3-4,..."
+)
+
+// encode writes m into md.
+func (m Meta) encode(md map[string]string) {
+	md[MetaInput] = fmt.Sprintf("%dx%d", m.InputH, m.InputW)
+	md[MetaKeypoints] = strings.Join(m.KeypointNames, ",")
+	pairs := make([]string, len(m.FlipPairs))
+	for i, p := range m.FlipPairs {
+		pairs[i] = fmt.Sprintf("%d-%d", p[0], p[1])
+	}
+	md[MetaFlipPairs] = strings.Join(pairs, ",")
+}
+
+// decodeMeta reads the metadata of a checkpoint for a k-keypoint model;
+// absent or empty entries keep DefaultMeta's values.
+func decodeMeta(md map[string]string, k int) (Meta, error) {
+	m := DefaultMeta(k)
+	if s := md[MetaInput]; s != "" {
+		hs, ws, ok := strings.Cut(s, "x")
+		h, err1 := strconv.Atoi(hs)
+		w, err2 := strconv.Atoi(ws)
+		if !ok || err1 != nil || err2 != nil || h < 1 || w < 1 {
+			return Meta{}, fmt.Errorf("%s %q: want HxW", MetaInput, s)
+		}
+		m.InputH, m.InputW = h, w
+	}
+	if s := md[MetaKeypoints]; s != "" {
+		names := strings.Split(s, ",")
+		if len(names) != k {
+			return Meta{}, fmt.Errorf("%s has %d names for %d keypoints", MetaKeypoints, len(names), k)
+		}
+		m.KeypointNames = names
+	}
+	if s, ok := md[MetaFlipPairs]; ok {
+		m.FlipPairs = nil
+		for _, p := range strings.Split(s, ",") {
+			if p == "" {
+				continue
+			}
+			as, bs, ok := strings.Cut(p, "-")
+			a, err1 := strconv.Atoi(as)
+			b, err2 := strconv.Atoi(bs)
+			if !ok || err1 != nil || err2 != nil || a < 0 || b < 0 || a >= k || b >= k || a == b {
+				return Meta{}, fmt.Errorf("%s: bad pair %q for %d keypoints", MetaFlipPairs, p, k)
+			}
+			m.FlipPairs = append(m.FlipPairs, [2]int{a, b})
+		}
+	}
+	return m, nil
+}

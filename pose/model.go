@@ -1,0 +1,112 @@
+package pose
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/dypose/dypose/backbone"
+	"github.com/dypose/dypose/dyrelu"
+	"github.com/dypose/dypose/head"
+	"github.com/dypose/dypose/nn"
+)
+
+const errShape = "pose: shape mismatch"
+
+// Model is a top-down pose network: a MobileNetV3 backbone and a heatmap
+// head. It maps crops x (N,3,H,W) (RGB, ImageNet-normalised) to heatmaps
+// (N,K,H/4,W/4). Parameter names are the PyTorch twin's: the backbone's
+// "features.*" (torchvision's names) and "head.*".
+type Model struct {
+	Arch     Arch
+	Meta     Meta
+	Backbone *backbone.MobileNetV3
+	Head     *head.Head
+
+	fused bool
+	// Predict's buffers: the mirrored input, the first pass's heatmaps and
+	// the flipped-back second pass.
+	xFlip, hm, hmBack *nn.Tensor
+}
+
+// New builds a model of the given architecture with fresh weights from
+// rng, and the default Meta for its keypoint count (COCO for 17).
+func New(arch Arch, rng *rand.Rand) *Model {
+	bb := backbone.New(backbone.Config{Size: arch.Size, Act: arch.Act, Width: arch.Width, DyReLU: dyrelu.DefaultConfig()}, rng)
+	// The head uses ReLU for the baseline and DY-ReLU-C for every DY-ReLU
+	// network: the paper finds the spatial variant C best in the keypoint
+	// head, whatever the backbone uses.
+	act := func(int) nn.Layer { return &nn.ReLU{} }
+	if arch.Act != backbone.Baseline {
+		act = func(c int) nn.Layer { return dyrelu.New(dyrelu.C, c, dyrelu.DefaultConfig(), rng) }
+	}
+	hd := head.New(arch.Head, bb.OutChannels, arch.HeadChannels, arch.Keypoints, act, rng)
+	return &Model{Arch: arch, Meta: DefaultMeta(arch.Keypoints), Backbone: bb, Head: hd}
+}
+
+// Forward returns the heatmaps (N,K,H/4,W/4); the tensor is the model's
+// buffer, valid until the next Forward.
+func (m *Model) Forward(x *nn.Tensor) *nn.Tensor {
+	if _, c, _, _ := x.Dims4(); c != 3 {
+		panic(fmt.Sprintf("%s: input %v, want (N,3,H,W)", errShape, x.Shape))
+	}
+	return m.Head.Forward(m.Backbone.Forward(x))
+}
+
+// Backward takes dL/dheatmaps, adds into every parameter gradient and
+// returns dL/dx.
+func (m *Model) Backward(dy *nn.Tensor) *nn.Tensor {
+	if m.fused {
+		panic("pose: Backward on a fused model")
+	}
+	return m.Backbone.Backward(m.Head.Backward(dy))
+}
+
+// Params returns the parameters and buffers, named as in the checkpoint.
+func (m *Model) Params() []*nn.Param {
+	return append(m.Backbone.Params(), nn.Prefixed("head", m.Head.Params())...)
+}
+
+// SetTraining switches between training (BN batch statistics, state kept
+// for Backward) and inference.
+func (m *Model) SetTraining(on bool) {
+	if on && m.fused {
+		panic("pose: SetTraining(true) on a fused model")
+	}
+	m.Backbone.SetTraining(on)
+	m.Head.SetTraining(on)
+}
+
+// Fuse prepares the model for inference only: it switches to eval mode and
+// folds the backbone's BatchNorms into their convolutions. A fused model
+// cannot be trained or saved.
+func (m *Model) Fuse() {
+	m.SetTraining(false)
+	m.Backbone.Fuse()
+	m.fused = true
+}
+
+// Fused reports whether Fuse was called.
+func (m *Model) Fused() bool { return m.fused }
+
+// Predict returns heatmaps for x (N,3,H,W) in the model's current mode.
+// With flip, it also runs the mirrored input, flips those heatmaps back
+// (swapping Meta.FlipPairs, shifted one pixel as SimpleBaseline does) and
+// averages the two. The result is the model's buffer, valid until the next
+// Predict or Forward.
+func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
+	y := m.Forward(x)
+	if !flip {
+		return y
+	}
+	m.hm = nn.Ensure(m.hm, y.Shape...)
+	copy(m.hm.Data, y.Data)
+	m.xFlip = nn.Ensure(m.xFlip, x.Shape...)
+	FlipHorizontal(m.xFlip, x)
+	yf := m.Forward(m.xFlip)
+	m.hmBack = nn.Ensure(m.hmBack, yf.Shape...)
+	FlipBack(m.hmBack, yf, m.Meta.FlipPairs, true)
+	for i, v := range m.hmBack.Data {
+		m.hm.Data[i] = 0.5 * (m.hm.Data[i] + v)
+	}
+	return m.hm
+}

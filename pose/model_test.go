@@ -1,0 +1,145 @@
+package pose
+
+import (
+	"errors"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/nn/nntest"
+)
+
+// tinyArch keeps model tests fast.
+const tinyArch = "mnv3-small-dyrelu-c-w0.25-hc16"
+
+func TestModelShapes(t *testing.T) {
+	tests := []struct {
+		arch string
+		out  []int
+	}{
+		{"mnv3-small-dyrelu-c-w0.25-hc16", []int{1, 17, 32, 24}},
+		{"mnv3-large-baseline-w0.25-hc16", []int{1, 17, 32, 24}},
+		{"mnv3-small-dyrelu-a-deconv-w0.25-hc16-k5", []int{1, 5, 32, 24}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arch, func(t *testing.T) {
+			m := New(MustParseArch(tt.arch), nntest.Rand(1))
+			m.SetTraining(false)
+			y := m.Forward(nntest.RandTensor(nntest.Rand(2), 1, 3, 128, 96))
+			assert.Equal(t, tt.out, y.Shape)
+			s := m.Summarize(128, 96)
+			last := s.Layers[len(s.Layers)-1].Out
+			assert.Equal(t, tt.out[1:], last[:])
+		})
+	}
+}
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	m.Meta.InputH, m.Meta.InputW = 128, 96
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, m.Save(path, map[string]string{"epoch": "7"}))
+
+	got, err := Load(path)
+	require.NoError(t, err)
+	assert.Equal(t, m.Arch, got.Arch)
+	assert.Equal(t, m.Meta, got.Meta)
+	x := nntest.RandTensor(nntest.Rand(3), 1, 3, 64, 48)
+	m.SetTraining(false)
+	want := m.Forward(x).Clone()
+	nntest.AssertClose(t, want, got.Forward(x), 0, "heatmaps after round trip")
+
+	tf, err := nn.ReadSafetensors(path)
+	require.NoError(t, err)
+	assert.Equal(t, "7", tf.Metadata["epoch"])
+	assert.Equal(t, tinyArch, tf.Metadata[MetaArch])
+}
+
+func TestLoadWeightsArchMismatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.safetensors")
+	require.NoError(t, New(MustParseArch(tinyArch), nntest.Rand(1)).Save(path, nil))
+	other := New(MustParseArch("mnv3-small-baseline-w0.25-hc16"), nntest.Rand(1))
+	err := other.LoadWeights(path)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, ErrArchMismatch))
+	assert.Contains(t, err.Error(), tinyArch)
+	assert.Contains(t, err.Error(), "mnv3-small-baseline-w0.25-hc16")
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	bare := filepath.Join(dir, "bare.safetensors")
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	require.NoError(t, nn.WriteSafetensors(bare, nn.StateDict(m.Params()), nil, nn.WriteOptions{}))
+	_, err := Load(bare)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), MetaArch)
+	// A bare state dict of the right architecture loads with LoadWeights.
+	require.NoError(t, New(MustParseArch(tinyArch), nntest.Rand(5)).LoadWeights(bare))
+
+	_, err = Load(filepath.Join(dir, "missing.safetensors"))
+	require.Error(t, err)
+}
+
+func TestFuseMatchesUnfused(t *testing.T) {
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	synthWeights(m.Params()) // non-trivial BN statistics
+	m.SetTraining(false)
+	x := nntest.RandTensor(nntest.Rand(4), 2, 3, 64, 48)
+	want := m.Forward(x).Clone()
+	m.Fuse()
+	assert.True(t, m.Fused())
+	nntest.AssertClose(t, want, m.Forward(x), 1e-4, "fused heatmaps")
+	require.Error(t, m.Save(filepath.Join(t.TempDir(), "f.safetensors"), nil))
+}
+
+func TestPredictFlip(t *testing.T) {
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	synthWeights(m.Params())
+	m.SetTraining(false)
+	x := nntest.RandTensor(nntest.Rand(6), 1, 3, 64, 48)
+	plain := m.Forward(x).Clone()
+	xf := nn.New(x.Shape...)
+	FlipHorizontal(xf, x)
+	back := nn.New(plain.Shape...)
+	FlipBack(back, m.Forward(xf), m.Meta.FlipPairs, true)
+	got := m.Predict(x, true)
+	for i := range got.Data {
+		require.InDelta(t, 0.5*(plain.Data[i]+back.Data[i]), got.Data[i], 1e-6)
+	}
+	nntest.AssertClose(t, plain, m.Predict(x, false), 0, "no flip")
+}
+
+// TestForwardAllocs checks that inference reuses the layers' buffers: no
+// allocation per Forward once warmed up (single-threaded, so ParallelFor's
+// goroutines do not count).
+func TestForwardAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	for _, arch := range []string{tinyArch, "mnv3-small-baseline-deconv-w0.25-hc16"} {
+		m := New(MustParseArch(arch), nntest.Rand(1))
+		m.SetTraining(false)
+		x := nntest.RandTensor(nntest.Rand(2), 1, 3, 64, 48)
+		m.Predict(x, true)
+		allocs := testing.AllocsPerRun(5, func() { m.Predict(x, true) })
+		assert.Zero(t, allocs, arch)
+	}
+}
+
+func BenchmarkForward(b *testing.B) {
+	for _, arch := range []string{"mnv3-small-dyrelu-c", "mnv3-small-baseline", "mnv3-large-dyrelu-c"} {
+		b.Run(arch, func(b *testing.B) {
+			m := New(MustParseArch(arch), nntest.Rand(1))
+			m.SetTraining(false)
+			x := nntest.RandTensor(nntest.Rand(2), 1, 3, DefaultInputH, DefaultInputW)
+			m.Forward(x)
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Forward(x)
+			}
+		})
+	}
+}

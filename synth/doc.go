@@ -1,0 +1,40 @@
+// Package synth draws a synthetic COCO-format person keypoint set: small
+// JPEG scenes of articulated, human-proportioned figures with the 17 COCO
+// keypoints annotated, for testing and smoke-training the pipeline without
+// the real data set.
+//
+// # Figures
+//
+// Each figure is a posed 3D stick model (joint angles sampled within human
+// limits, a random yaw so some face away, a small in-plane roll) projected
+// orthographically and drawn with OpenCV far part to near part: a torso, a
+// head with hair, limbs as tapered capsules, hands and shoes. The face marks
+// (eyes, nose, ears) are drawn only where they face the camera, and the
+// figure's left limbs are shaded lighter and its right limbs darker, so
+// left/right and front/back can be told apart. Sizes, positions, palettes
+// and backgrounds (gradient, shapes, stripes, blur, sensor noise) vary per
+// image; 1 to 4 figures per image, smaller ones drawn first.
+//
+// # Annotations
+//
+// The files follow COCO's schema (info, licenses, images, annotations,
+// categories with the COCO keypoint names and skeleton). A keypoint is
+// v = 2 when the topmost drawn part at its pixel belongs to its own figure
+// and carries it; v = 1 when it is hidden by a later figure or by the
+// figure itself (a face mark turned away, an arm behind the torso); v = 0
+// with x = y = 0 when it falls outside the image. bbox is tight around the
+// figure as drawn; area is the figure's pixels left visible; segmentation is
+// [] for people. Validation images sometimes carry a crowd of small
+// unannotated figures labelled as one iscrowd = 1 region (rectangle
+// polygon), to exercise the evaluator's crowd rule.
+//
+// # Determinism
+//
+// Image i of a split is drawn from its own generator seeded by (seed,
+// split, i), so the output does not depend on the number of workers.
+//
+// # Example
+//
+//	st, err := synth.Generate(ctx, synth.Options{Out: "data/synth", Train: 2000, Val: 200, Seed: 1})
+//	ds, err := coco.Load("data/synth/annotations/person_keypoints_train.json")
+package synth
