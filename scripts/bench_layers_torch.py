@@ -5,7 +5,9 @@
 Each case runs in eval mode under no_grad with torch.set_num_threads(2)
 (the default), after a warm-up; each case is timed as several rounds of
 back-to-back calls; printed, one line per case with the Go benchmark's
-name: <name> <median µs per call over rounds> <min µs per call over rounds>.
+name: <name> <median wall µs per call over rounds> <min wall µs> <min CPU µs
+(process time, all threads; comparable to the Go benchmark's cpu-µs/op in
+single-threaded runs on a busy machine)>.
 """
 
 import argparse
@@ -93,7 +95,8 @@ def cases():
 
 
 def time_us(module, x, seconds, rounds):
-    """Mean µs per call over each of `rounds` timed loops: (median, min) of the rounds.
+    """Mean µs per call over each of `rounds` timed loops: (median, min) of the
+    rounds' wall time, and the min of their process CPU time (all threads).
 
     Loops of calls, like Go's b.Loop, rather than single calls: on a shared
     machine the minimum over rounds is the figure least disturbed by other load.
@@ -105,13 +108,14 @@ def time_us(module, x, seconds, rounds):
         module(x)
     once = max((time.perf_counter() - t0) / 10, 1e-7)
     n = max(5, int(seconds / rounds / once))
-    per_call = []
+    per_call, cpu = [], []
     for _ in range(rounds):
-        t0 = time.perf_counter_ns()
+        c0, t0 = time.process_time_ns(), time.perf_counter_ns()
         for _ in range(n):
             module(x)
         per_call.append((time.perf_counter_ns() - t0) / n / 1e3)
-    return statistics.median(per_call), min(per_call)
+        cpu.append((time.process_time_ns() - c0) / n / 1e3)
+    return statistics.median(per_call), min(per_call), min(cpu)
 
 
 def main():
@@ -123,15 +127,15 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(f"# torch {torch.__version__}, {args.threads} threads; per call, us: median and min over rounds")
+    print(f"# torch {torch.__version__}, {args.threads} threads; per call, us: wall median, wall min, cpu min")
     with torch.no_grad():
         for name, module, shape in cases():
             if args.filter not in name:
                 continue
             module.eval()
             x = torch.randn(shape)
-            med, best = time_us(module, x, args.seconds, args.rounds)
-            print(f"{name} {med:.1f} {best:.1f}", flush=True)
+            med, best, cpu = time_us(module, x, args.seconds, args.rounds)
+            print(f"{name} {med:.1f} {best:.1f} {cpu:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -10,35 +10,14 @@ module's configuration. Run with /usr/bin/python3 (needs torch):
     /usr/bin/python3 scripts/fixtures_dyrelu.py [outdir]
 """
 
-import json
 import os
-import struct
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dyrelu_ref import DyReLU  # noqa: E402
-
-
-def write_safetensors(path, tensors, metadata):
-    """Minimal safetensors writer (F32 only), tensors in name order."""
-    header, blobs, off = {}, [], 0
-    for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name].detach().cpu().numpy().astype("<f4"))
-        b = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+from st import save_safetensors  # noqa: E402
 
 
 def make(case, variant, shape, seed, fc2_scale=3.0, prepare=None, make_input=None, **cfg):
@@ -120,14 +99,14 @@ CASES = [
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "testdata")
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata"))
     torch.set_num_threads(1)
     for spec in CASES:
         spec = dict(spec)
         case = spec["case"]
         t, meta = make(**spec)
         path = os.path.join(out, f"dyrelu_{case}.safetensors")
-        write_safetensors(path, t, meta)
+        save_safetensors(path, t, meta)
         print(f"{path}: {os.path.getsize(path)} bytes")
 
 

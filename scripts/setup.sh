@@ -9,7 +9,7 @@ set -euo pipefail
 
 want=(libopencv-dev libopenblas-dev pkg-config gcc g++ ca-certificates)
 if [[ "${1:-}" == "--torch" ]]; then
-	want+=(python3-torch python3-numpy)
+	want+=(python3-torch python3-numpy python3-opencv)
 fi
 
 missing=()

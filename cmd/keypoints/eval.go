@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -74,6 +75,9 @@ func newEvalCmd() *cli.Command {
 	}
 }
 
+// gcPercentEval is the GOGC value evaluateFiles runs under.
+const gcPercentEval = 400
+
 // evalOptions are the eval command's settings.
 type evalOptions struct {
 	GT          string
@@ -86,6 +90,11 @@ type evalOptions struct {
 // evaluateFiles loads the ground truth and results named in opts, runs
 // eval.Evaluate and prints the summary to stdout, notes to stderr.
 func evaluateFiles(stdout, stderr io.Writer, opts evalOptions) error {
+	// The run allocates about twice the results file (bytes, then parsed
+	// floats), all live until the end. Collecting at 5x the live heap
+	// instead of 2x skips GC cycles that cannot free anything: on the
+	// COCO-val-sized case it halves wall time on a busy 2-core machine.
+	defer debug.SetGCPercent(debug.SetGCPercent(gcPercentEval))
 	gt, err := eval.LoadGroundTruth(opts.GT)
 	if err != nil {
 		return err
