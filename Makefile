@@ -25,4 +25,4 @@ bench: setup
 # fixtures regenerates testdata/ from the PyTorch references (needs scripts/setup.sh --torch).
 fixtures:
 	scripts/setup.sh --torch
-	/usr/bin/python3 scripts/gen_fixtures.py
+	set -e; for f in scripts/fixtures_*.py; do echo "== $$f"; /usr/bin/python3 $$f; done

@@ -26,9 +26,9 @@ const planeGrain = 16 << 10
 // channel, γ = H·W/GammaDivisor, per sample.
 type DyReLU struct {
 	Variant  Variant
-	Channels int // C
-	Hidden   int // width of the hyper function's bottleneck
-	Config   Config
+	Channels int    // C
+	Hidden   int    // width of the hyper function's bottleneck
+	Config   Config // read-only after New: the buffers and Params are sized from it
 
 	FC1Weight, FC1Bias         *nn.Param // "fc1.weight" (Hidden, C), "fc1.bias" (Hidden)
 	FC2Weight, FC2Bias         *nn.Param // "fc2.weight" (2K·Cc, Hidden), "fc2.bias" (2K·Cc)

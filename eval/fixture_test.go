@@ -101,6 +101,7 @@ func TestEvaluateTinyIntermediates(t *testing.T) {
 	require.NoError(t, e.index())
 	require.NotEmpty(t, exp.OKS)
 	var w workspace
+	exact, total := 0, 0
 	for _, m := range exp.OKS {
 		i, ok := slices.BinarySearch(e.imgIDs, m.ImageID)
 		require.True(t, ok)
@@ -114,8 +115,16 @@ func TestEvaluateTinyIntermediates(t *testing.T) {
 		for r, row := range m.Matrix {
 			require.Len(t, row, len(gts))
 			assert.InDeltaSlice(t, row, got[r*len(gts):(r+1)*len(gts)], 1e-15, "image %d row %d", m.ImageID, r)
+			for c, v := range row {
+				if v == got[r*len(gts)+c] {
+					exact++
+				}
+				total++
+			}
 		}
 	}
+
+	t.Logf("OKS: %d/%d values bit-identical to numpy's (exp may differ by an ulp)", exact, total)
 
 	s, err := Evaluate(gt, res, p)
 	require.NoError(t, err)

@@ -88,7 +88,12 @@ func DecodeSafetensors(r io.Reader) (*TensorFile, error) {
 		}
 		entries = append(entries, named{k, e})
 	}
-	sort.Slice(entries, func(i, j int) bool { return entries[i].e.Offsets[0] < entries[j].e.Offsets[0] })
+	// By start, then end: an empty tensor shares its start with the next
+	// tensor and must come first for the contiguity check below.
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i].e.Offsets, entries[j].e.Offsets
+		return a[0] < b[0] || a[0] == b[0] && a[1] < b[1]
+	})
 	var pos int64
 	for _, ne := range entries {
 		e := ne.e

@@ -142,7 +142,9 @@ def main():
     best, best_cpu = min(go_t), min(go_cpu)
     print("dypose:      total %.2fs wall, %.2fs CPU (best of %d; wall %s)" % (
         best, best_cpu, len(go_t), ", ".join("%.2f" % t for t in go_t)))
-    print("speed-up: %.1fx wall, %.1fx CPU time" % (py_t["total"] / best, py_t["cpu"] / best_cpu))
+    med = sorted(go_t)[len(go_t) // 2]
+    print("speed-up: %.1fx wall (best), %.1fx wall (median %.2fs), %.1fx CPU time" % (
+        py_t["total"] / best, py_t["total"] / med, med, py_t["cpu"] / best_cpu))
 
 
 if __name__ == "__main__":

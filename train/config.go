@@ -1,0 +1,172 @@
+package train
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/pose"
+)
+
+// Schedule names accepted by Config.Schedule.
+const (
+	ScheduleStep   = "step"
+	ScheduleCosine = "cosine"
+)
+
+// Optimiser names accepted by Config.Optimizer.
+const (
+	OptimizerAdam  = "adam"
+	OptimizerAdamW = "adamw"
+)
+
+// heatmapStride is the ratio input size / heatmap size of every dypose
+// head (two ×2 upsamplings after the backbone's stride 32 → stride 4).
+const heatmapStride = 4
+
+// Config is one training run. Every field has a CLI flag of the same name
+// (underscores become dashes) and its default, from Default, is
+// SimpleBaseline's COCO recipe as the DY-ReLU paper trains its keypoint
+// networks: Adam, lr 1e-3, 210 epochs with ×0.1 at 170 and 200, batch 32,
+// 256×192 input and 64×48 heatmaps, 500 iterations of linear warm-up from
+// ratio 0.001.
+type Config struct {
+	Data string `json:"data" yaml:"data"` // COCO-layout folder (see FindSplit)
+	Arch string `json:"arch" yaml:"arch"` // pose.ParseArch name; mnv3-small-dyrelu-c
+	Out  string `json:"out" yaml:"out"`   // run directory
+
+	Epochs      int     `json:"epochs" yaml:"epochs"`             // 210
+	Batch       int     `json:"batch" yaml:"batch"`               // 32
+	LR          float64 `json:"lr" yaml:"lr"`                     // 1e-3
+	Optimizer   string  `json:"optimizer" yaml:"optimizer"`       // adam or adamw
+	WeightDecay float64 `json:"weight_decay" yaml:"weight_decay"` // 0 (AdamW: set e.g. 1e-2)
+	Schedule    string  `json:"schedule" yaml:"schedule"`         // step or cosine
+	Milestones  []int   `json:"milestones" yaml:"milestones"`     // step: 170, 200
+	Gamma       float64 `json:"gamma" yaml:"gamma"`               // step: 0.1
+	MinLR       float64 `json:"min_lr" yaml:"min_lr"`             // cosine: 0
+	WarmupIters int     `json:"warmup_iters" yaml:"warmup_iters"` // 500
+	WarmupRatio float64 `json:"warmup_ratio" yaml:"warmup_ratio"` // 0.001
+	ClipNorm    float64 `json:"clip_norm" yaml:"clip_norm"`       // global gradient-norm clip; 0 = off
+
+	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
+	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
+
+	Workers  int    `json:"workers" yaml:"workers"`     // data-loading goroutines; 0 = GOMAXPROCS
+	Seed     uint64 `json:"seed" yaml:"seed"`           // 1: weights, sample order, augmentation
+	ValEvery int    `json:"val_every" yaml:"val_every"` // validate every N epochs (and after the last); 0 = only after the last
+	FlipTest bool   `json:"flip_test" yaml:"flip_test"` // validate with the flip test; true
+	Resume   string `json:"resume,omitempty" yaml:"resume,omitempty"`
+}
+
+// Default returns the paper's recipe (see Config).
+func Default() Config {
+	return Config{
+		Arch: pose.DefaultArch, Epochs: 210, Batch: 32, LR: 1e-3, Optimizer: OptimizerAdam,
+		Schedule: ScheduleStep, Milestones: []int{170, 200}, Gamma: 0.1,
+		WarmupIters: 500, WarmupRatio: 0.001,
+		Input: "256x192", Sigma: 2, Seed: 1, ValEvery: 10, FlipTest: true,
+	}
+}
+
+// LoadConfig reads a JSON (.json) or YAML (.yaml, .yml) config file over
+// base: fields the file leaves out keep base's values; unknown fields are
+// an error.
+func LoadConfig(path string, base Config) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return base, fmt.Errorf("train: config: %w", err)
+	}
+	cfg := base
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&cfg)
+	case ".yaml", ".yml":
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		err = dec.Decode(&cfg)
+	default:
+		return base, fmt.Errorf("train: config %s: unknown extension (want .json, .yaml or .yml)", path)
+	}
+	if err != nil {
+		return base, fmt.Errorf("train: config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// ParseInput reads "HxW" (e.g. "256x192") as input height and width.
+func ParseInput(s string) (h, w int, err error) {
+	hs, ws, ok := strings.Cut(strings.ToLower(strings.TrimSpace(s)), "x")
+	if ok {
+		h, err = strconv.Atoi(hs)
+		if err == nil {
+			w, err = strconv.Atoi(ws)
+		}
+	}
+	if !ok || err != nil || h <= 0 || w <= 0 || h%heatmapStride != 0 || w%heatmapStride != 0 {
+		return 0, 0, fmt.Errorf("input size %q: want HxW, positive multiples of %d (e.g. 256x192)", s, heatmapStride)
+	}
+	return h, w, nil
+}
+
+// Geometry returns the crop and heatmap layout of c.
+func (c Config) Geometry() (coco.Geometry, error) {
+	h, w, err := ParseInput(c.Input)
+	if err != nil {
+		return coco.Geometry{}, err
+	}
+	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride, Sigma: c.Sigma}, nil
+}
+
+// Validate reports a config that cannot run.
+func (c Config) Validate() error {
+	var bad []string
+	if c.Data == "" {
+		bad = append(bad, "data folder not set")
+	}
+	if c.Out == "" {
+		bad = append(bad, "run directory (out) not set")
+	}
+	if _, err := pose.ParseArch(c.Arch); err != nil {
+		bad = append(bad, err.Error())
+	}
+	if c.Epochs <= 0 {
+		bad = append(bad, fmt.Sprintf("epochs %d, want > 0", c.Epochs))
+	}
+	if c.Batch <= 0 {
+		bad = append(bad, fmt.Sprintf("batch %d, want > 0", c.Batch))
+	}
+	if !(c.LR > 0) {
+		bad = append(bad, fmt.Sprintf("lr %v, want > 0", c.LR))
+	}
+	if c.Optimizer != OptimizerAdam && c.Optimizer != OptimizerAdamW {
+		bad = append(bad, fmt.Sprintf("optimizer %q, want %s or %s", c.Optimizer, OptimizerAdam, OptimizerAdamW))
+	}
+	if c.Schedule != ScheduleStep && c.Schedule != ScheduleCosine {
+		bad = append(bad, fmt.Sprintf("schedule %q, want %s or %s", c.Schedule, ScheduleStep, ScheduleCosine))
+	}
+	if c.WarmupIters < 0 || c.WarmupRatio < 0 || c.WarmupRatio > 1 {
+		bad = append(bad, fmt.Sprintf("warm-up %d iterations ratio %v, want ≥ 0 and ratio in [0, 1]", c.WarmupIters, c.WarmupRatio))
+	}
+	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
+		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
+	}
+	if !(c.Sigma > 0) {
+		bad = append(bad, fmt.Sprintf("sigma %v, want > 0", c.Sigma))
+	}
+	if _, _, err := ParseInput(c.Input); err != nil {
+		bad = append(bad, err.Error())
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("train: config: %s", strings.Join(bad, "; "))
+	}
+	return nil
+}
