@@ -23,6 +23,7 @@ bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # fixtures regenerates testdata/ from the PyTorch references (needs scripts/setup.sh --torch).
+# The evaluator's fixtures need a local pycocotools: see notes/eval.md.
 fixtures:
 	scripts/setup.sh --torch
-	set -e; for f in scripts/fixtures_*.py; do echo "== $$f"; /usr/bin/python3 $$f; done
+	set -e; for f in scripts/fixtures_nn_*.py scripts/fixtures_dyrelu.py scripts/fixtures_twin.py; do echo "== $$f"; /usr/bin/python3 $$f; done

@@ -184,6 +184,98 @@ static void dw_forward(float *y, const float *x, const float *w, const float *bi
 	if (buf != stack) free(buf);
 }
 
+// ---- depthwise forward, channel-blocked -------------------------------
+//
+// For small planes the flat kernels waste most of a vector on padding
+// columns, so 8 channels are processed together instead: their zero-padded
+// planes are interleaved into one (hp, wp, 8) buffer, each output position
+// is one 8-lane vector (one lane per channel) accumulated over the k² taps,
+// and the result is de-interleaved into the 8 output planes. The transposes
+// cost one pass over input and output; the taps then vectorise fully for any
+// plane size and stride.
+
+typedef float v8f __attribute__((vector_size(32)));
+
+enum { BLK_MAXK = 7 };
+
+#define BLK_KERNEL(NAME, KK)                                                          \
+	CONV_CLONES static void NAME(v8f *o, const v8f *t, const v8f *wv, const v8f *bp,   \
+			ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s) {                         \
+		const v8f bv = *bp;                                                            \
+		for (ptrdiff_t oy = 0; oy < ho; oy++) {                                        \
+			for (ptrdiff_t ox = 0; ox < wo; ox++) {                                    \
+				const v8f *base = t + oy * s * wp + ox * s;                            \
+				v8f acc = bv;                                                          \
+				for (int ky = 0; ky < KK; ky++)                                        \
+					for (int kx = 0; kx < KK; kx++) acc += wv[ky * KK + kx] * base[ky * wp + kx]; \
+				o[oy * wo + ox] = acc;                                                 \
+			}                                                                          \
+		}                                                                              \
+	}
+
+BLK_KERNEL(blk_k3, 3)
+BLK_KERNEL(blk_k5, 5)
+
+CONV_CLONES static void blk_kany(v8f *o, const v8f *t, const v8f *wv, const v8f *bp, ptrdiff_t ho,
+		ptrdiff_t wo, ptrdiff_t wp, int s, int k) {
+	const v8f bv = *bp;
+	for (ptrdiff_t oy = 0; oy < ho; oy++) {
+		for (ptrdiff_t ox = 0; ox < wo; ox++) {
+			const v8f *base = t + oy * s * wp + ox * s;
+			v8f acc = bv;
+			for (int ky = 0; ky < k; ky++)
+				for (int kx = 0; kx < k; kx++) acc += wv[ky * k + kx] * base[ky * wp + kx];
+			o[oy * wo + ox] = acc;
+		}
+	}
+}
+
+// dw_blocked_fits reports whether dw_blocked handles this geometry.
+static int dw_blocked_fits(ptrdiff_t h, ptrdiff_t wd, ptrdiff_t ho, ptrdiff_t wo, int k, int p) {
+	return k <= BLK_MAXK && ((h + 2 * p) * (wd + 2 * p) + ho * wo) * 8 <= DW_BUF;
+}
+
+// dw_blocked convolves channel groups [glo, ghi) (group g: image g / ⌈c/8⌉,
+// channels 8·(g mod ⌈c/8⌉) …); bias may be NULL.
+static void dw_blocked(float *y, const float *x, const float *w, const float *bias,
+		ptrdiff_t glo, ptrdiff_t ghi, ptrdiff_t c, ptrdiff_t h, ptrdiff_t wd,
+		ptrdiff_t ho, ptrdiff_t wo, int k, int s, int p) {
+	v8f buf[DW_BUF / 8];
+	v8f wv[BLK_MAXK * BLK_MAXK];
+	const ptrdiff_t hp = h + 2 * p, wp = wd + 2 * p, groups = (c + 7) / 8;
+	float *t = (float *)buf;
+	v8f *o = buf + hp * wp;
+	const float *of = (const float *)o;
+	for (ptrdiff_t gi = glo; gi < ghi; gi++) {
+		const ptrdiff_t img = gi / groups, c0 = gi % groups * 8;
+		const int nl = c - c0 < 8 ? (int)(c - c0) : 8;
+		v8f bv = {0};
+		for (int t8 = 0; t8 < k * k; t8++) {
+			v8f v = {0};
+			for (int l = 0; l < nl; l++) v[l] = w[(c0 + l) * k * k + t8];
+			wv[t8] = v;
+		}
+		for (int l = 0; l < nl && bias; l++) bv[l] = bias[c0 + l];
+		memset(t, 0, hp * wp * 8 * sizeof(float));
+		for (int l = 0; l < nl; l++) {
+			const float *xp = x + ((img * c + c0 + l) * h) * wd;
+			for (ptrdiff_t iy = 0; iy < h; iy++) {
+				float *d = t + ((iy + p) * wp + p) * 8 + l;
+				const float *xr = xp + iy * wd;
+				for (ptrdiff_t ix = 0; ix < wd; ix++) d[ix * 8] = xr[ix];
+			}
+		}
+		const v8f *tv = buf;
+		if (k == 3) blk_k3(o, tv, wv, &bv, ho, wo, wp, s);
+		else if (k == 5) blk_k5(o, tv, wv, &bv, ho, wo, wp, s);
+		else blk_kany(o, tv, wv, &bv, ho, wo, wp, s, k);
+		for (int l = 0; l < nl; l++) {
+			float *yp = y + ((img * c + c0 + l) * ho) * wo;
+			for (ptrdiff_t q = 0; q < ho * wo; q++) yp[q] = of[q * 8 + l];
+		}
+	}
+}
+
 // dw_backward handles channels [clo, chi) for every image: dx planes are
 // overwritten, dw rows accumulated. Splitting by channel means no two
 // callers touch the same dx plane or filter.
@@ -529,6 +621,10 @@ func fillFloats(s []float32, v float32) {
 // channel) planes; below it the goroutine start costs more than it saves.
 const depthwiseMinPlanes = 4
 
+// depthwiseBlockedMaxWidth is the widest output plane that takes the
+// channel-blocked kernel; wider planes vectorise well along their rows.
+const depthwiseBlockedMaxWidth = 16
+
 // im2colMinFloats is the least column data per goroutine worth a split.
 const im2colMinFloats = 1 << 15
 
@@ -539,12 +635,12 @@ type convJob struct {
 	y, x, w, bias, dx, dw, col    []float32
 	n, ch, h, wd, ho, wo, k, s, p int
 
-	dwForward, dwBackward, im2col, col2im func(lo, hi int)
+	dwForward, dwBlocked, dwBackward, im2col, col2im func(lo, hi int)
 }
 
 func (j *convJob) init() {
 	if j.dwForward == nil {
-		j.dwForward, j.dwBackward = j.runDWForward, j.runDWBackward
+		j.dwForward, j.dwBlocked, j.dwBackward = j.runDWForward, j.runDWBlocked, j.runDWBackward
 		j.im2col, j.col2im = j.runIm2col, j.runCol2im
 	}
 }
@@ -559,6 +655,11 @@ func nullable(s []float32) *C.float {
 
 func (j *convJob) runDWForward(lo, hi int) {
 	C.dw_forward(f32p(j.y), f32p(j.x), f32p(j.w), nullable(j.bias), C.ptrdiff_t(lo), C.ptrdiff_t(hi), C.ptrdiff_t(j.ch),
+		C.ptrdiff_t(j.h), C.ptrdiff_t(j.wd), C.ptrdiff_t(j.ho), C.ptrdiff_t(j.wo), C.int(j.k), C.int(j.s), C.int(j.p))
+}
+
+func (j *convJob) runDWBlocked(lo, hi int) {
+	C.dw_blocked(f32p(j.y), f32p(j.x), f32p(j.w), nullable(j.bias), C.ptrdiff_t(lo), C.ptrdiff_t(hi), C.ptrdiff_t(j.ch),
 		C.ptrdiff_t(j.h), C.ptrdiff_t(j.wd), C.ptrdiff_t(j.ho), C.ptrdiff_t(j.wo), C.int(j.k), C.int(j.s), C.int(j.p))
 }
 
@@ -589,7 +690,11 @@ func (j *convJob) geometry(n, ch, h, wd, ho, wo, k, s, p int) {
 // with zeros outside x (bias may be nil); planes are split across goroutines.
 func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 	j.y, j.x, j.w, j.bias = y, x, w, bias
-	ParallelFor(j.n*j.ch, depthwiseMinPlanes, j.dwForward)
+	if j.wo <= depthwiseBlockedMaxWidth && C.dw_blocked_fits(C.ptrdiff_t(j.h), C.ptrdiff_t(j.wd), C.ptrdiff_t(j.ho), C.ptrdiff_t(j.wo), C.int(j.k), C.int(j.p)) != 0 {
+		ParallelFor(j.n*((j.ch+7)/8), 1, j.dwBlocked)
+	} else {
+		ParallelFor(j.n*j.ch, depthwiseMinPlanes, j.dwForward)
+	}
 	j.y, j.x, j.w, j.bias = nil, nil, nil, nil
 }
 

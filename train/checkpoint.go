@@ -1,0 +1,130 @@
+package train
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/pose"
+)
+
+// Checkpoint file names in the run directory.
+const (
+	LastCheckpoint = "last.safetensors" // full state, written every epoch and on interruption
+	BestCheckpoint = "best.safetensors" // model only (pose.Load), best validation AP
+	MetricsFile    = "metrics.jsonl"
+)
+
+// Tensor name prefixes and metadata keys of a training checkpoint. The
+// model's tensors are stored under their own names, so pose.Load reads a
+// training checkpoint too after stripping; the optimiser's go under
+// "optim.".
+const (
+	optimPrefix  = "optim."
+	metaEpoch    = "train.epoch" // epochs completed
+	metaIter     = "train.iter"  // iterations completed
+	metaSeed     = "train.seed"
+	metaConfig   = "train.config" // JSON of Config
+	metaBestAP   = "train.best_ap"
+	metaBestEp   = "train.best_epoch"
+	metaComplete = "train.epoch_complete" // "false" when written mid-epoch on interruption
+)
+
+// state is what a checkpoint restores besides the weights.
+type state struct {
+	Epoch, Iter int // completed
+	Seed        uint64
+	BestAP      float64
+	BestEpoch   int
+	Config      Config
+}
+
+// saveCheckpoint writes the model, the optimiser state and st atomically.
+func saveCheckpoint(path string, m *pose.Model, opt *nn.Adam, st state) error {
+	tensors := nn.StateDict(m.Params())
+	for k, t := range opt.State() {
+		tensors[optimPrefix+k] = t
+	}
+	cfg, err := json.Marshal(st.Config)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint config: %w", err)
+	}
+	md := map[string]string{
+		pose.MetaArch: m.Arch.String(),
+		metaEpoch:     strconv.Itoa(st.Epoch),
+		metaIter:      strconv.Itoa(st.Iter),
+		metaSeed:      strconv.FormatUint(st.Seed, 10),
+		metaBestAP:    strconv.FormatFloat(st.BestAP, 'g', -1, 64),
+		metaBestEp:    strconv.Itoa(st.BestEpoch),
+		metaConfig:    string(cfg),
+	}
+	if err := nn.WriteSafetensors(path, tensors, md, nn.WriteOptions{}); err != nil {
+		return fmt.Errorf("train: checkpoint: %w", err)
+	}
+	return nil
+}
+
+// loadCheckpoint restores m and opt from a checkpoint written by
+// saveCheckpoint. It refuses a checkpoint of another architecture
+// (pose.ErrArchMismatch) and changes nothing on error.
+func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
+	var st state
+	tf, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return st, fmt.Errorf("train: resume: %w", err)
+	}
+	arch, ok := tf.Metadata[pose.MetaArch]
+	if !ok {
+		return st, fmt.Errorf("train: resume %s: not a dypose checkpoint (no %s metadata)", path, pose.MetaArch)
+	}
+	if a, err := pose.ParseArch(arch); err != nil || a != m.Arch {
+		return st, fmt.Errorf("train: resume %s: %w: checkpoint is %q, run is %q", path, pose.ErrArchMismatch, arch, m.Arch)
+	}
+	if _, ok := tf.Metadata[metaEpoch]; !ok {
+		return st, fmt.Errorf("train: resume %s: a model-only checkpoint (no optimiser state); resume from %s", path, LastCheckpoint)
+	}
+	var errs []error
+	atoi := func(key string) int {
+		v, err := strconv.Atoi(tf.Metadata[key])
+		errs = append(errs, err)
+		return v
+	}
+	st.Epoch, st.Iter, st.BestEpoch = atoi(metaEpoch), atoi(metaIter), atoi(metaBestEp)
+	st.Seed, err = strconv.ParseUint(tf.Metadata[metaSeed], 10, 64)
+	errs = append(errs, err)
+	st.BestAP, err = strconv.ParseFloat(tf.Metadata[metaBestAP], 64)
+	errs = append(errs, err)
+	errs = append(errs, json.Unmarshal([]byte(tf.Metadata[metaConfig]), &st.Config))
+	if err := errors.Join(errs...); err != nil {
+		return st, fmt.Errorf("train: resume %s: bad metadata: %w", path, err)
+	}
+	model, optim := map[string]*nn.Tensor{}, map[string]*nn.Tensor{}
+	for k, t := range tf.Tensors {
+		if o, ok := strings.CutPrefix(k, optimPrefix); ok {
+			optim[o] = t
+		} else {
+			model[k] = t
+		}
+	}
+	// LoadStateDict and LoadState are each all-or-nothing; keep a copy of
+	// the weights so that a bad optimiser state leaves the model unchanged.
+	backup := maps.Clone(nn.StateDict(m.Params()))
+	saved := make(map[string][]float32, len(backup))
+	for k, t := range backup {
+		saved[k] = append([]float32(nil), t.Data...)
+	}
+	if err := nn.LoadStateDict(m.Params(), model); err != nil {
+		return st, fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	if err := opt.LoadState(optim); err != nil {
+		for k, t := range backup {
+			copy(t.Data, saved[k])
+		}
+		return st, fmt.Errorf("train: resume %s: %w", path, err)
+	}
+	return st, nil
+}
