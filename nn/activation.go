@@ -109,7 +109,8 @@ import (
 // (activations, BatchNorm's affine) is split over cores. The vectorised
 // loops run at 10–40 elements per ns and are bound by cache bandwidth; on
 // the 2-core development machine splitting MobileNetV3's batch-1 tensors
-// (up to 221k elements) over both cores gained nothing measurable, and
+// (up to 221k elements) over both cores made them slower (waking a parked
+// goroutine costs about as much as the whole loop; notes/nn-misc.md), and
 // ParallelFor allocates (goroutine closures), which inference must not.
 // Training batches (millions of elements) still use every core.
 const parallelMin = 1 << 20
@@ -131,7 +132,11 @@ func mapKernel(dst, src []float32, kern func(dst, src []float32)) {
 
 func cptr(s []float32) *C.float { return (*C.float)(&s[0]) }
 
-func reluFast(dst, src []float32) { C.relu_f32(cptr(dst), cptr(src), C.ptrdiff_t(len(dst))) }
+// The fast kernels need len(dst) == len(src) > 0 (mapKernel checks).
+
+func reluFast(dst, src []float32) {
+	C.relu_f32(cptr(dst), cptr(src), C.ptrdiff_t(len(dst)))
+}
 func relu6Fast(dst, src []float32) {
 	C.relu6_f32(cptr(dst), cptr(src), C.ptrdiff_t(len(dst)))
 }

@@ -24,23 +24,33 @@ const (
 // training checkpoint too after stripping; the optimiser's go under
 // "optim.".
 const (
-	optimPrefix  = "optim."
-	metaEpoch    = "train.epoch" // epochs completed
-	metaIter     = "train.iter"  // iterations completed
-	metaSeed     = "train.seed"
-	metaConfig   = "train.config" // JSON of Config
-	metaBestAP   = "train.best_ap"
-	metaBestEp   = "train.best_epoch"
-	metaComplete = "train.epoch_complete" // "false" when written mid-epoch on interruption
+	optimPrefix = "optim."
+	metaEpoch   = "train.epoch" // epochs completed
+	metaIter    = "train.iter"  // iterations completed
+	metaSeed    = "train.seed"
+	metaConfig  = "train.config" // JSON of Config
+	metaBestAP  = "train.best_ap"
+	metaBestEp  = "train.best_epoch"
+	metaStep    = "train.step" // batches done in the current epoch
+	metaLossSum = "train.loss_sum"
+	metaSeen    = "train.seen"
+	metaSeconds = "train.seconds"
 )
 
 // state is what a checkpoint restores besides the weights.
 type state struct {
-	Epoch, Iter int // completed
-	Seed        uint64
-	BestAP      float64
-	BestEpoch   int
-	Config      Config
+	Epoch, Iter int // completed epochs and iterations
+	// Progress in the current epoch Epoch (0-based), non-zero when the
+	// checkpoint was written mid-epoch: batches done, their summed loss,
+	// samples and seconds.
+	Step      int
+	LossSum   float64
+	Seen      int
+	Seconds   float64
+	Seed      uint64
+	BestAP    float64
+	BestEpoch int
+	Config    Config
 }
 
 // saveCheckpoint writes the model, the optimiser state and st atomically.
@@ -61,6 +71,10 @@ func saveCheckpoint(path string, m *pose.Model, opt *nn.Adam, st state) error {
 		metaBestAP:    strconv.FormatFloat(st.BestAP, 'g', -1, 64),
 		metaBestEp:    strconv.Itoa(st.BestEpoch),
 		metaConfig:    string(cfg),
+		metaStep:      strconv.Itoa(st.Step),
+		metaLossSum:   strconv.FormatFloat(st.LossSum, 'g', -1, 64),
+		metaSeen:      strconv.Itoa(st.Seen),
+		metaSeconds:   strconv.FormatFloat(st.Seconds, 'g', -1, 64),
 	}
 	if err := nn.WriteSafetensors(path, tensors, md, nn.WriteOptions{}); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
@@ -94,6 +108,13 @@ func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
 		return v
 	}
 	st.Epoch, st.Iter, st.BestEpoch = atoi(metaEpoch), atoi(metaIter), atoi(metaBestEp)
+	st.Step, st.Seen = atoi(metaStep), atoi(metaSeen)
+	parse := func(key string) float64 {
+		v, err := strconv.ParseFloat(tf.Metadata[key], 64)
+		errs = append(errs, err)
+		return v
+	}
+	st.LossSum, st.Seconds = parse(metaLossSum), parse(metaSeconds)
 	st.Seed, err = strconv.ParseUint(tf.Metadata[metaSeed], 10, 64)
 	errs = append(errs, err)
 	st.BestAP, err = strconv.ParseFloat(tf.Metadata[metaBestAP], 64)

@@ -22,6 +22,8 @@ func newApp() *cli.App {
 			newDataCmd(),
 			newEvalCmd(),
 			newModelCmd(),
+			newTrainCmd(),
+			newBenchCmd(),
 		},
 	}
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dypose/dypose/train"
+)
+
+// newTrainCmd builds `keypoints train`. Settings come from train.Default,
+// then the --config file, then the flags given on the command line.
+func newTrainCmd() *cli.Command {
+	d := train.Default()
+	data := &cli.StringFlag{Name: "data", Usage: "COCO-layout `DIR`: annotations/person_keypoints_{train,val}.json + images/{train,val}/ (keypoints synth), or COCO 2017's annotations/person_keypoints_{train,val}2017.json + {train,val}2017/"}
+	arch := &cli.StringFlag{Name: "arch", Value: d.Arch, Usage: "architecture `NAME` (see `keypoints model summary`)"}
+	out := &cli.StringFlag{Name: "out", Usage: "run `DIR`: last.safetensors, best.safetensors, metrics.jsonl, loss.png, ap.png"}
+	epochs := &cli.IntFlag{Name: "epochs", Value: d.Epochs, Usage: "epochs"}
+	batch := &cli.IntFlag{Name: "batch", Value: d.Batch, Usage: "batch size"}
+	lr := &cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "base learning rate"}
+	optim := &cli.StringFlag{Name: "optimizer", Value: d.Optimizer, Usage: "adam or adamw"}
+	wd := &cli.Float64Flag{Name: "weight-decay", Value: d.WeightDecay, Usage: "weight decay (L2 for adam, decoupled for adamw)"}
+	sched := &cli.StringFlag{Name: "schedule", Value: d.Schedule, Usage: "step (×gamma at each milestone) or cosine"}
+	milestones := &cli.StringFlag{Name: "milestones", Value: joinInts(d.Milestones), Usage: "step schedule: comma-separated `EPOCHS`"}
+	gamma := &cli.Float64Flag{Name: "gamma", Value: d.Gamma, Usage: "step schedule: factor at each milestone"}
+	minLR := &cli.Float64Flag{Name: "min-lr", Value: d.MinLR, Usage: "cosine schedule: final learning rate"}
+	warmIters := &cli.IntFlag{Name: "warmup-iters", Value: d.WarmupIters, Usage: "linear warm-up iterations (0: none)"}
+	warmRatio := &cli.Float64Flag{Name: "warmup-ratio", Value: d.WarmupRatio, Usage: "warm-up starting fraction of the learning rate"}
+	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
+	input := &cli.StringFlag{Name: "input", Value: d.Input, Usage: "input size `HxW`; heatmaps are a quarter of it"}
+	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
+	workers := &cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "data-loading goroutines (0: one per core)"}
+	seed := &cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of the weights, the sample order and the augmentation"}
+	valEvery := &cli.IntFlag{Name: "val-every", Value: d.ValEvery, Usage: "validate every N epochs (and after the last; 0: only after the last)"}
+	flip := &cli.BoolFlag{Name: "flip-test", Value: d.FlipTest, Usage: "validate with the flip test"}
+	resume := &cli.StringFlag{Name: "resume", Usage: "continue from `FILE` (RUN_DIR/last.safetensors) exactly where it stopped"}
+	config := &cli.StringFlag{Name: "config", Usage: "JSON or YAML `FILE` of settings (keys as the flags, dashes as underscores); flags given override it"}
+	return &cli.Command{
+		Name:  "train",
+		Usage: "train a pose network on a COCO-layout keypoint data set",
+		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
+			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
+		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
+			warmIters, warmRatio, clip, input, sigma, workers, seed, valEvery, flip, resume, config},
+		Action: func(c *cli.Context) error {
+			cfg := train.Default()
+			if p := c.String(config.Name); p != "" {
+				var err error
+				if cfg, err = train.LoadConfig(p, cfg); err != nil {
+					return err
+				}
+			}
+			set := func(f cli.Flag) bool { return c.IsSet(f.Names()[0]) }
+			if set(data) {
+				cfg.Data = c.String(data.Name)
+			}
+			if set(arch) {
+				cfg.Arch = c.String(arch.Name)
+			}
+			if set(out) {
+				cfg.Out = c.String(out.Name)
+			}
+			if set(epochs) {
+				cfg.Epochs = c.Int(epochs.Name)
+			}
+			if set(batch) {
+				cfg.Batch = c.Int(batch.Name)
+			}
+			if set(lr) {
+				cfg.LR = c.Float64(lr.Name)
+			}
+			if set(optim) {
+				cfg.Optimizer = c.String(optim.Name)
+			}
+			if set(wd) {
+				cfg.WeightDecay = c.Float64(wd.Name)
+			}
+			if set(sched) {
+				cfg.Schedule = c.String(sched.Name)
+			}
+			if set(milestones) {
+				ms, err := parseInts(c.String(milestones.Name))
+				if err != nil {
+					return fmt.Errorf("train: --%s: %w", milestones.Name, err)
+				}
+				cfg.Milestones = ms
+			}
+			if set(gamma) {
+				cfg.Gamma = c.Float64(gamma.Name)
+			}
+			if set(minLR) {
+				cfg.MinLR = c.Float64(minLR.Name)
+			}
+			if set(warmIters) {
+				cfg.WarmupIters = c.Int(warmIters.Name)
+			}
+			if set(warmRatio) {
+				cfg.WarmupRatio = c.Float64(warmRatio.Name)
+			}
+			if set(clip) {
+				cfg.ClipNorm = c.Float64(clip.Name)
+			}
+			if set(input) {
+				cfg.Input = c.String(input.Name)
+			}
+			if set(sigma) {
+				cfg.Sigma = c.Float64(sigma.Name)
+			}
+			if set(workers) {
+				cfg.Workers = c.Int(workers.Name)
+			}
+			if set(seed) {
+				cfg.Seed = c.Uint64(seed.Name)
+			}
+			if set(valEvery) {
+				cfg.ValEvery = c.Int(valEvery.Name)
+			}
+			if set(flip) {
+				cfg.FlipTest = c.Bool(flip.Name)
+			}
+			if set(resume) {
+				cfg.Resume = c.String(resume.Name)
+			}
+			return runTrain(c, cfg)
+		},
+	}
+}
+
+// runTrain runs cfg until done or Ctrl-C (which checkpoints first).
+func runTrain(c *cli.Context, cfg train.Config) error {
+	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+	defer stop()
+	opt := train.Options{Progress: c.App.ErrWriter, InPlace: isTerminal(c.App.ErrWriter)}
+	res, err := train.Train(ctx, cfg, opt)
+	if err != nil {
+		if ctx.Err() != nil && c.Context.Err() == nil {
+			return fmt.Errorf("train: interrupted; resume with --resume %s/%s: %w", cfg.Out, train.LastCheckpoint, err)
+		}
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "trained %d iterations; best val AP %.4f at epoch %d (%s/%s)\n",
+		res.Iter, res.BestAP, res.BestEpoch, cfg.Out, train.BestCheckpoint)
+	return nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
+}
+
+func parseInts(s string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		v, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}

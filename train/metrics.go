@@ -1,0 +1,72 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// writeMetrics rewrites path with one JSON object per epoch, atomically
+// (a temporary file renamed over it), so a crash never leaves half a line.
+func writeMetrics(path string, ms []EpochMetrics) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	for _, m := range ms {
+		if err := enc.Encode(m); err != nil {
+			return fmt.Errorf("train: metrics: %w", err)
+		}
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+// readMetrics reads the metrics of a previous run in the same directory,
+// keeping the epochs up to upTo (those a resumed run does not redo); a
+// missing file is no error.
+func readMetrics(path string, upTo int) ([]EpochMetrics, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || upTo == 0 {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("train: metrics: %w", err)
+	}
+	var out []EpochMetrics
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		var m EpochMetrics
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			return nil, fmt.Errorf("train: metrics %s line %d: %w", path, line, err)
+		}
+		if m.Epoch <= upTo {
+			out = append(out, m)
+		}
+	}
+	return out, sc.Err()
+}
+
+// writeFileAtomic writes data to a temporary file in path's directory and
+// renames it over path.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("train: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("train: write %s: %w", path, err)
+	}
+	return nil
+}
