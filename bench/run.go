@@ -22,6 +22,7 @@ const (
 type Options struct {
 	Arch           string // pose.ParseArch name, e.g. "mnv3-small-dyrelu-c"
 	Threads        int    // GOMAXPROCS and OpenBLAS threads; ≤ 0 keeps the current settings
+	BLASThreads    int    // OpenBLAS threads when different from Threads; ≤ 0: Threads
 	InputH, InputW int    // crop size, e.g. 256×192
 	Reps           int    // timed inference iterations per batch size
 	Warmup         int    // untimed iterations before each phase
@@ -77,6 +78,10 @@ func Run(opts Options) (Result, error) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(opts.Threads))
 		defer nn.SetBLASThreads(nn.BLASThreads())
 		nn.SetBLASThreads(opts.Threads)
+	}
+	if opts.BLASThreads > 0 {
+		defer nn.SetBLASThreads(nn.BLASThreads())
+		nn.SetBLASThreads(opts.BLASThreads)
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x6265))
 	res := Result{

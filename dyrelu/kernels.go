@@ -10,6 +10,9 @@ import (
 // (independent chains keep the adds pipelined; float64 keeps a 12288-element
 // plane exact to float32 precision).
 func mean(x []float32) float32 {
+	if len(x) >= cgoMin {
+		return meanC(x)
+	}
 	var s0, s1, s2, s3 float64
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -120,6 +123,10 @@ func softmaxDiv(z []float32, tau float32) {
 
 // axpy adds a·x into z.
 func axpy(z []float32, a float32, x []float32) {
+	if len(z) >= cgoMin {
+		axpyC(z, a, x)
+		return
+	}
 	x = x[:len(z)]
 	for i, v := range x {
 		z[i] += a * v
@@ -131,6 +138,10 @@ func axpy(z []float32, a float32, x []float32) {
 // compiles to a branch-free MAXSS sequence; an if-based max mispredicts on
 // about half the elements of real activations and runs 5–6× slower.
 func apply2(dst, x []float32, a1, b1, a2, b2 float32) {
+	if len(x) >= cgoMin {
+		apply2C(dst, x, a1, b1, a2, b2)
+		return
+	}
 	dst = dst[:len(x)]
 	for i, v := range x {
 		dst[i] = max(a1*v+b1, a2*v+b2)
@@ -140,6 +151,10 @@ func apply2(dst, x []float32, a1, b1, a2, b2 float32) {
 // apply2Att is applyK for K = 2 with attention:
 // dst[i] = max(a1·x[i] + b1, a2·x[i] + b2) · pi[i].
 func apply2Att(dst, x, pi []float32, a1, b1, a2, b2 float32) {
+	if len(x) >= cgoMin {
+		apply2AttC(dst, x, pi, a1, b1, a2, b2)
+		return
+	}
 	dst, pi = dst[:len(x)], pi[:len(x)]
 	for i, v := range x {
 		dst[i] = max(a1*v+b1, a2*v+b2) * pi[i]

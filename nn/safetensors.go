@@ -45,7 +45,11 @@ func ReadSafetensors(path string) (*TensorFile, error) {
 		return nil, fmt.Errorf("safetensors: %w", err)
 	}
 	defer f.Close()
-	tf, err := DecodeSafetensors(bufio.NewReader(f))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("safetensors: %w", err)
+	}
+	tf, err := decodeSafetensors(bufio.NewReader(f), st.Size())
 	if err != nil {
 		return nil, fmt.Errorf("safetensors: %s: %w", path, err)
 	}
@@ -54,6 +58,13 @@ func ReadSafetensors(path string) (*TensorFile, error) {
 
 // DecodeSafetensors decodes a safetensors stream.
 func DecodeSafetensors(r io.Reader) (*TensorFile, error) {
+	return decodeSafetensors(r, -1)
+}
+
+// decodeSafetensors decodes a stream of size bytes (−1 when unknown); a
+// known size lets a corrupt header that declares more data than the file
+// holds fail before anything is allocated for it.
+func decodeSafetensors(r io.Reader, size int64) (*TensorFile, error) {
 	var n uint64
 	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
 		return nil, fmt.Errorf("read header length: %w", err)
@@ -97,7 +108,7 @@ func DecodeSafetensors(r io.Reader) (*TensorFile, error) {
 	var pos int64
 	for _, ne := range entries {
 		e := ne.e
-		size, ok := dtypeSize[e.DType]
+		esize, ok := dtypeSize[e.DType]
 		if !ok {
 			return nil, fmt.Errorf("tensor %q: unsupported dtype %q", ne.name, e.DType)
 		}
@@ -108,10 +119,13 @@ func DecodeSafetensors(r io.Reader) (*TensorFile, error) {
 			}
 			count *= int64(d)
 		}
-		if e.Offsets[0] != pos || e.Offsets[1]-e.Offsets[0] != count*size {
+		if e.Offsets[0] != pos || e.Offsets[1]-e.Offsets[0] != count*esize {
 			return nil, fmt.Errorf("tensor %q: byte range %v does not fit shape %v of %s", ne.name, e.Offsets, e.Shape, e.DType)
 		}
-		buf := make([]byte, count*size)
+		if size >= 0 && 8+int64(n)+e.Offsets[1] > size {
+			return nil, fmt.Errorf("tensor %q: byte range %v runs past the end of the file (%d bytes)", ne.name, e.Offsets, size)
+		}
+		buf := make([]byte, count*esize)
 		if _, err := io.ReadFull(r, buf); err != nil {
 			return nil, fmt.Errorf("tensor %q: read data: %w", ne.name, err)
 		}
@@ -196,6 +210,11 @@ func WriteSafetensors(path string, tensors map[string]*Tensor, metadata map[stri
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("safetensors: %s: %w", path, err)
+	}
+	// CreateTemp makes the file 0600; a checkpoint or model is meant to be
+	// readable like any file the user writes.
+	if err := tmp.Chmod(0o644); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -207,3 +207,18 @@ func TestLoadStateDict(t *testing.T) {
 		})
 	}
 }
+
+func TestReadSafetensorsHeaderPastEOF(t *testing.T) {
+	// A header that declares a 1 GiB tensor in a tiny file must fail on the
+	// size check, not try to allocate the gigabyte.
+	hdr := []byte(`{"w":{"dtype":"F32","shape":[268435456],"data_offsets":[0,1073741824]}}`)
+	var buf bytes.Buffer
+	require.NoError(t, binary.Write(&buf, binary.LittleEndian, uint64(len(hdr))))
+	buf.Write(hdr)
+	buf.Write(make([]byte, 16))
+	path := filepath.Join(t.TempDir(), "big.safetensors")
+	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+	_, err := nn.ReadSafetensors(path)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "past the end of the file")
+}

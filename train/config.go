@@ -28,8 +28,13 @@ const (
 )
 
 // heatmapStride is the ratio input size / heatmap size of every dypose
-// head (two ×2 upsamplings after the backbone's stride 32 → stride 4).
-const heatmapStride = 4
+// head (upsamplings after the backbone's stride 32 → stride 4), and
+// inputMultiple what the input sides must be multiples of for the
+// heatmaps to be exactly a quarter of the input.
+const (
+	heatmapStride = 4
+	inputMultiple = 32
+)
 
 // Config is one training run. Every field has a CLI flag of the same name
 // (underscores become dashes) and its default, from Default, is
@@ -111,8 +116,8 @@ func ParseInput(s string) (h, w int, err error) {
 			w, err = strconv.Atoi(ws)
 		}
 	}
-	if !ok || err != nil || h <= 0 || w <= 0 || h%heatmapStride != 0 || w%heatmapStride != 0 {
-		return 0, 0, fmt.Errorf("input size %q: want HxW, positive multiples of %d (e.g. 256x192)", s, heatmapStride)
+	if !ok || err != nil || h <= 0 || w <= 0 || h%inputMultiple != 0 || w%inputMultiple != 0 {
+		return 0, 0, fmt.Errorf("input size %q: want HxW, positive multiples of %d, the backbone's stride (e.g. 256x192)", s, inputMultiple)
 	}
 	return h, w, nil
 }

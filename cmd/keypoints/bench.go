@@ -19,6 +19,7 @@ import (
 func newBenchCmd() *cli.Command {
 	archFlag := &cli.StringFlag{Name: "arch", Value: pose.DefaultArch, Usage: "architecture `NAME` (see `keypoints model summary`)"}
 	threadsFlag := &cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "`T` for GOMAXPROCS and OpenBLAS"}
+	blasFlag := &cli.IntFlag{Name: "blas-threads", Usage: "OpenBLAS threads `B` when not --threads (e.g. 1: Go's goroutines use the cores)"}
 	inputFlag := &cli.StringFlag{Name: "input", Value: fmt.Sprintf("%dx%d", pose.DefaultInputH, pose.DefaultInputW), Usage: "crop size `HxW`"}
 	repsFlag := &cli.IntFlag{Name: "reps", Value: 20, Usage: "timed inference iterations `N` per batch size"}
 	warmupFlag := &cli.IntFlag{Name: "warmup", Value: 3, Usage: "untimed iterations `N` before each measurement"}
@@ -32,7 +33,7 @@ func newBenchCmd() *cli.Command {
 		Description: "Medians over --reps after --warmup, with min/max/IQR, allocations per batch-1 inference and peak\n" +
 			"memory. scripts/bench_torch.py measures the PyTorch twin with the same keys;\n" +
 			"scripts/bench_compare.sh prints both side by side.",
-		Flags: []cli.Flag{archFlag, threadsFlag, inputFlag, repsFlag, warmupFlag, trainRepsFlag, skipTrainFlag, jsonFlag, profFlag},
+		Flags: []cli.Flag{archFlag, threadsFlag, blasFlag, inputFlag, repsFlag, warmupFlag, trainRepsFlag, skipTrainFlag, jsonFlag, profFlag},
 		Action: func(c *cli.Context) error {
 			h, w, err := parseHxW(c.String(inputFlag.Name))
 			if err != nil {
@@ -41,7 +42,8 @@ func newBenchCmd() *cli.Command {
 			opts := benchOptions{
 				Options: bench.Options{
 					Arch: c.String(archFlag.Name), Threads: c.Int(threadsFlag.Name),
-					InputH: h, InputW: w,
+					BLASThreads: c.Int(blasFlag.Name),
+					InputH:      h, InputW: w,
 					Reps: c.Int(repsFlag.Name), Warmup: c.Int(warmupFlag.Name),
 					TrainReps: c.Int(trainRepsFlag.Name), SkipTrain: c.Bool(skipTrainFlag.Name),
 				},

@@ -1,0 +1,119 @@
+package train
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaultIsPaperRecipe(t *testing.T) {
+	d := Default()
+	assert.Equal(t, OptimizerAdam, d.Optimizer)
+	assert.InDelta(t, 1e-3, d.LR, 0)
+	assert.Equal(t, 210, d.Epochs)
+	assert.Equal(t, []int{170, 200}, d.Milestones)
+	assert.InDelta(t, 0.1, d.Gamma, 0)
+	assert.Equal(t, 32, d.Batch)
+	assert.Equal(t, 500, d.WarmupIters)
+	assert.InDelta(t, 0.001, d.WarmupRatio, 0)
+	g, err := d.Geometry()
+	require.NoError(t, err)
+	assert.Equal(t, [4]int{192, 256, 48, 64}, [4]int{g.InputW, g.InputH, g.HeatmapW, g.HeatmapH})
+	assert.InDelta(t, 0.0, d.ClipNorm, 0, "clipping off by default")
+}
+
+func TestParseInput(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		h, w int
+		ok   bool
+	}{
+		{"256x192", 256, 192, true},
+		{" 128X96 ", 128, 96, true},
+		{"64x48", 0, 0, false}, // 48 is not a multiple of the backbone stride
+		{"256", 0, 0, false},
+		{"0x32", 0, 0, false},
+		{"ax32", 0, 0, false},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			h, w, err := ParseInput(tc.in)
+			if !tc.ok {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, [2]int{tc.h, tc.w}, [2]int{h, w})
+		})
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+		return p
+	}
+	for _, tc := range []struct {
+		name, file, body string
+		wantErr          bool
+		check            func(t *testing.T, c Config)
+	}{
+		{name: "json", file: "a.json", body: `{"epochs": 3, "lr": 0.002, "schedule": "cosine", "input": "128x96"}`,
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 3, c.Epochs)
+				assert.InDelta(t, 0.002, c.LR, 0)
+				assert.Equal(t, ScheduleCosine, c.Schedule)
+				assert.Equal(t, 32, c.Batch, "fields left out keep the default")
+			}},
+		{name: "yaml", file: "b.yaml", body: "epochs: 5\nmilestones: [3, 4]\nflip_test: false\n",
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, 5, c.Epochs)
+				assert.Equal(t, []int{3, 4}, c.Milestones)
+				assert.False(t, c.FlipTest)
+			}},
+		{name: "unknown json field", file: "c.json", body: `{"epoch": 3}`, wantErr: true},
+		{name: "unknown yaml field", file: "d.yml", body: "lr_rate: 1\n", wantErr: true},
+		{name: "bad extension", file: "e.toml", body: "", wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadConfig(write(tc.file, tc.body), Default())
+			if tc.wantErr {
+				assert.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+	_, err := LoadConfig(filepath.Join(dir, "missing.json"), Default())
+	assert.Error(t, err)
+}
+
+func TestValidateConfig(t *testing.T) {
+	ok := Default()
+	ok.Data, ok.Out = "d", "o"
+	require.NoError(t, ok.Validate())
+	for _, tc := range []struct {
+		name string
+		edit func(c *Config)
+	}{
+		{"no data", func(c *Config) { c.Data = "" }},
+		{"no out", func(c *Config) { c.Out = "" }},
+		{"bad arch", func(c *Config) { c.Arch = "resnet50" }},
+		{"zero epochs", func(c *Config) { c.Epochs = 0 }},
+		{"bad optimizer", func(c *Config) { c.Optimizer = "sgd" }},
+		{"bad schedule", func(c *Config) { c.Schedule = "poly" }},
+		{"negative clip", func(c *Config) { c.ClipNorm = -1 }},
+		{"bad input", func(c *Config) { c.Input = "100x100" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.edit(&c)
+			assert.Error(t, c.Validate())
+		})
+	}
+}

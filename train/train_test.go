@@ -1,0 +1,104 @@
+package train
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/synth"
+)
+
+// tinyArch is a DY-ReLU-C network small enough to train in a test.
+const tinyArch = "mnv3-small-dyrelu-c-w0.25-hc16"
+
+// tinyData writes a small synthetic COCO-layout set and returns its folder.
+func tinyData(t *testing.T, train, val int) string {
+	t.Helper()
+	dir := t.TempDir()
+	_, err := synth.Generate(context.Background(), synth.Options{Out: dir, Train: train, Val: val, Seed: 3, Width: 128, Height: 96, Workers: 1})
+	require.NoError(t, err)
+	return dir
+}
+
+// tinyConfig trains tinyArch on data at 64×64 (sides must be multiples of 32).
+func tinyConfig(data, out string) Config {
+	cfg := Default()
+	cfg.Data, cfg.Out, cfg.Arch = data, out, tinyArch
+	cfg.Input, cfg.Batch, cfg.Epochs = "64x64", 4, 2
+	cfg.WarmupIters, cfg.ValEvery, cfg.Workers = 0, 0, 2
+	return cfg
+}
+
+func TestTrainLossFalls(t *testing.T) {
+	data := tinyData(t, 3, 1)
+	cfg := tinyConfig(data, t.TempDir())
+	cfg.Epochs, cfg.LR = 8, 3e-3
+	res, err := Train(context.Background(), cfg, Options{})
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(res.Losses), 8)
+	n := len(res.Losses) / 4
+	first, last := mean(res.Losses[:n]), mean(res.Losses[len(res.Losses)-n:])
+	assert.Less(t, last, 0.8*first, "losses %v", res.Losses)
+	require.Len(t, res.Epochs, cfg.Epochs)
+	assert.NotNil(t, res.Epochs[cfg.Epochs-1].AP, "the last epoch is validated")
+	for _, f := range []string{LastCheckpoint, BestCheckpoint, MetricsFile, LossPlot, APPlot} {
+		assert.FileExists(t, filepath.Join(cfg.Out, f))
+	}
+	m, err := pose.Load(filepath.Join(cfg.Out, BestCheckpoint))
+	require.NoError(t, err, "best is a model checkpoint")
+	assert.Equal(t, tinyArch, m.Arch.String())
+	assert.Equal(t, 64, m.Meta.InputH)
+	hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), cfg.Epochs)
+	require.NoError(t, err)
+	assert.Len(t, hist, cfg.Epochs)
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// TestResumeExact checks that stopping and resuming gives the losses and
+// weights of an uninterrupted run, both at an epoch boundary and mid-epoch.
+func TestResumeExact(t *testing.T) {
+	data := tinyData(t, 3, 1)
+	full := tinyConfig(data, t.TempDir())
+	want, err := Train(context.Background(), full, Options{})
+	require.NoError(t, err)
+	nb := len(want.Losses) / full.Epochs
+	require.GreaterOrEqual(t, nb, 2, "need several batches per epoch")
+
+	for _, tc := range []struct {
+		name string
+		stop int // iterations before the interruption
+	}{
+		{"epoch boundary", nb},
+		{"mid-epoch", nb + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tinyConfig(data, t.TempDir())
+			first, err := Train(context.Background(), cfg, Options{MaxIters: tc.stop})
+			require.NoError(t, err)
+			require.Len(t, first.Losses, tc.stop)
+			cfg.Resume = filepath.Join(cfg.Out, LastCheckpoint)
+			second, err := Train(context.Background(), cfg, Options{})
+			require.NoError(t, err)
+			got := append(first.Losses, second.Losses...)
+			assert.InDeltaSlice(t, want.Losses, got, 0, "losses of 2 epochs vs stop at %d + resume", tc.stop)
+			assert.InDelta(t, want.BestAP, second.BestAP, 0)
+			a, err := os.ReadFile(filepath.Join(full.Out, BestCheckpoint))
+			require.NoError(t, err)
+			b, err := os.ReadFile(filepath.Join(cfg.Out, BestCheckpoint))
+			require.NoError(t, err)
+			assert.Equal(t, a, b, "same final weights")
+		})
+	}
+}
