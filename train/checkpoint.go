@@ -98,7 +98,7 @@ func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
 	if a, err := pose.ParseArch(arch); err != nil || a != m.Arch {
 		return st, fmt.Errorf("train: resume %s: %w: checkpoint is %q, run is %q", path, pose.ErrArchMismatch, arch, m.Arch)
 	}
-	if _, ok := tf.Metadata[metaEpoch]; !ok {
+	if _, ok := tf.Metadata[metaConfig]; !ok {
 		return st, fmt.Errorf("train: resume %s: a model-only checkpoint (no optimiser state); resume from %s", path, LastCheckpoint)
 	}
 	var errs []error

@@ -71,6 +71,7 @@ func mean(v []float64) float64 {
 func TestResumeExact(t *testing.T) {
 	data := tinyData(t, 3, 1)
 	full := tinyConfig(data, t.TempDir())
+	full.Batch = 2
 	want, err := Train(context.Background(), full, Options{})
 	require.NoError(t, err)
 	nb := len(want.Losses) / full.Epochs
@@ -85,6 +86,7 @@ func TestResumeExact(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(data, t.TempDir())
+			cfg.Batch = 2
 			first, err := Train(context.Background(), cfg, Options{MaxIters: tc.stop})
 			require.NoError(t, err)
 			require.Len(t, first.Losses, tc.stop)
