@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"time"
 
 	"github.com/dypose/dypose/nn"
 	"github.com/dypose/dypose/pose"
@@ -103,9 +104,11 @@ func Run(opts Options) (Result, error) {
 		m.Forward(x1)
 	}
 	peak.sample()
+	ds := make([]time.Duration, opts.Reps)
 	m0 := mallocs()
-	s := Time(0, opts.Reps, func() { m.Forward(x1) })
+	measure(ds, func() { m.Forward(x1) })
 	res.AllocsPerInfer = float64(mallocs()-m0) / float64(opts.Reps)
+	s := Summarize(ds)
 	res.InferB1Ms, res.InferB1MinMs, res.InferB1MaxMs, res.InferB1IQRMs = s.Median, s.Min, s.Max, s.IQR()
 	peak.sample()
 

@@ -127,3 +127,35 @@ func (h *Head) Params() []*nn.Param {
 
 // SetTraining sets the mode of every BN and activation.
 func (h *Head) SetTraining(on bool) { h.Layers.SetTraining(on) }
+
+// Fuse prepares the head for inference only: it folds each BatchNorm that
+// follows a convolution (the DWUp stages' depthwise and pointwise convs)
+// into that convolution and leaves a pass-through in its place, so the
+// remaining layers keep their names. The transposed convolutions of a
+// Deconv head keep their BNs. A fused head cannot be trained.
+func (h *Head) Fuse() {
+	for _, st := range h.Layers.Layers {
+		seq, ok := st.(*nn.Sequential)
+		if !ok {
+			continue
+		}
+		for i := 1; i < len(seq.Layers); i++ {
+			conv, ok1 := seq.Layers[i-1].(*nn.Conv2D)
+			bn, ok2 := seq.Layers[i].(*nn.BatchNorm2D)
+			if !ok1 || !ok2 {
+				continue
+			}
+			conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
+			seq.Layers[i] = foldedBN{}
+		}
+	}
+}
+
+// foldedBN stands where Fuse removed a BatchNorm: Forward returns x.
+type foldedBN struct{}
+
+func (foldedBN) Forward(x *nn.Tensor) *nn.Tensor { return x }
+func (foldedBN) Backward(*nn.Tensor) *nn.Tensor {
+	panic("head: Backward through a BatchNorm folded by Fuse")
+}
+func (foldedBN) Params() []*nn.Param { return nil }

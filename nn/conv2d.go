@@ -395,6 +395,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 )
 
 // Conv2D is a 2-D convolution with a square kernel, as torch.nn.Conv2d:
@@ -483,7 +484,7 @@ func (c *Conv2D) Forward(x *Tensor) *Tensor {
 	c.y = Ensure(c.y, n, c.OutC, ho, wo)
 	switch {
 	case c.pointwise():
-		conv1x1(c.y.Data, x.Data, c.Weight.Value.Data, c.bias(), n, c.InC, c.OutC, h*w)
+		c.job.pointwiseForward(c.y.Data, x.Data, c.Weight.Value.Data, c.bias(), n, c.InC, c.OutC, h*w)
 	case c.depthwise():
 		c.job.geometry(n, c.InC, h, w, ho, wo, c.K, c.Stride, c.Pad)
 		c.job.depthwiseForward(c.y.Data, x.Data, c.Weight.Value.Data, c.bias())
@@ -639,12 +640,71 @@ type convJob struct {
 	n, ch, h, wd, ho, wo, k, s, p int
 
 	dwForward, dwBlocked, dwBackward, im2col, col2im func(lo, hi int)
+
+	// pointwiseForward's split: cout, cin and blocks of blockCols columns.
+	cout, blocks, blockCols int
+	pointwise               func(lo, hi int)
 }
 
 func (j *convJob) init() {
 	if j.dwForward == nil {
 		j.dwForward, j.dwBlocked, j.dwBackward = j.runDWForward, j.runDWBlocked, j.runDWBackward
 		j.im2col, j.col2im = j.runIm2col, j.runCol2im
+		j.pointwise = j.runPointwise
+	}
+}
+
+// Thresholds of pointwiseForward's split: below pointwiseParallelMin
+// multiply-adds a 1×1 convolution runs as one GEMM; a column block is at
+// least pointwiseMinCols wide (narrower GEMMs lose OpenBLAS's packing
+// efficiency).
+const (
+	pointwiseParallelMin = 1 << 18
+	pointwiseMinCols     = 64
+)
+
+// pointwiseForward is conv1x1 spread over cores. With OpenBLAS
+// single-threaded (the fastest setting for inference on a loaded 2-core
+// machine: its idle threads spin between the many small GEMMs and steal the
+// cores from the depthwise and activation goroutines), the GEMMs
+// y_i[:, cols] = W·x_i[:, cols] (+ b) of each (image, column block) are
+// independent, so each runs on its own goroutine. With OpenBLAS threaded,
+// or one core, or a small layer, it is conv1x1 unchanged: splitting a
+// threaded OpenBLAS call would oversubscribe the cores.
+func (j *convJob) pointwiseForward(y, x, w, bias []float32, n, cin, cout, hw int) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || n*cout*cin*hw < pointwiseParallelMin || BLASThreads() != 1 {
+		conv1x1(y, x, w, bias, n, cin, cout, hw)
+		return
+	}
+	j.init()
+	blocks := 1
+	if n < workers {
+		blocks = max(1, min((workers+n-1)/n, hw/pointwiseMinCols))
+	}
+	j.blockCols = ((hw+blocks-1)/blocks + 15) &^ 15 // whole vectors per block
+	j.blocks = (hw + j.blockCols - 1) / j.blockCols
+	j.y, j.x, j.w, j.bias = y, x, w, bias
+	j.n, j.ch, j.cout, j.h, j.wd = n, cin, cout, hw, 1
+	ParallelFor(n*j.blocks, 1, j.pointwise)
+}
+
+// runPointwise computes the (image, column block) GEMMs [lo, hi).
+func (j *convJob) runPointwise(lo, hi int) {
+	cin, cout, hw := j.ch, j.cout, j.h
+	for t := lo; t < hi; t++ {
+		i, b := t/j.blocks, t%j.blocks
+		c0 := b * j.blockCols
+		c1 := min(c0+j.blockCols, hw)
+		yi, xi := j.y[i*cout*hw:(i+1)*cout*hw], j.x[i*cin*hw:(i+1)*cin*hw]
+		var beta float32
+		if j.bias != nil {
+			for o, v := range j.bias {
+				fillFloats(yi[o*hw+c0:o*hw+c1], v)
+			}
+			beta = 1
+		}
+		Sgemm(false, false, cout, c1-c0, cin, 1, j.w, cin, xi[c0:], hw, beta, yi[c0:], hw)
 	}
 }
 

@@ -77,11 +77,12 @@ func (m *Model) SetTraining(on bool) {
 }
 
 // Fuse prepares the model for inference only: it switches to eval mode and
-// folds the backbone's BatchNorms into their convolutions. A fused model
-// cannot be trained or saved.
+// folds the BatchNorms of the backbone and of a DWUp head into their
+// convolutions. A fused model cannot be trained or saved.
 func (m *Model) Fuse() {
 	m.SetTraining(false)
 	m.Backbone.Fuse()
+	m.Head.Fuse()
 	m.fused = true
 }
 

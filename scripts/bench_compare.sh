@@ -5,8 +5,8 @@
 #   scripts/bench_compare.sh [THREADS] [ARCH...]
 #
 # Environment: REPS (20), TRAIN_REPS (3), WARMUP (3), INPUT (256x192),
-# SKIP_TRAIN=1 for inference only. PyTorch runs with OMP_WAIT_POLICY=PASSIVE:
-# on a shared machine OpenMP's spinning barriers made its 2-thread inference
+# SKIP_TRAIN=1 for inference only, BLAS_THREADS=B for OpenBLAS threads other
+# than THREADS (ours only). PyTorch runs with OMP_WAIT_POLICY=PASSIVE: on a shared machine OpenMP's spinning barriers made its 2-thread inference
 # 10-100x slower (seconds per crop), which would flatter us.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,8 @@ archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(mnv3-small-dyrelu-c mnv3-small-baseline mnv3-large-dyrelu-c)
 reps=${REPS:-20} train_reps=${TRAIN_REPS:-3} warmup=${WARMUP:-3} input=${INPUT:-256x192}
 skip=()
+blas=()
+[ -n "${BLAS_THREADS:-}" ] && blas=(--blas-threads "$BLAS_THREADS")
 [ "${SKIP_TRAIN:-0}" = 1 ] && skip=(--skip-train)
 
 tmp=$(mktemp -d)
@@ -25,7 +27,7 @@ go build -o "$tmp/keypoints" ./cmd/keypoints
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for a in "${archs[@]}"; do
 	"$tmp/keypoints" bench --arch "$a" --threads "$threads" --input "$input" --reps "$reps" \
-		--train-reps "$train_reps" --warmup "$warmup" "${skip[@]}" --json >>"$tmp/go.jsonl"
+		--train-reps "$train_reps" --warmup "$warmup" "${skip[@]}" "${blas[@]}" --json >>"$tmp/go.jsonl"
 	OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 scripts/bench_torch.py --arch "$a" --threads "$threads" --input "$input" \
 		--reps "$reps" --train-reps "$train_reps" --warmup "$warmup" "${skip[@]}" --json >>"$tmp/torch.jsonl"
 done

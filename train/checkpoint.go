@@ -149,3 +149,53 @@ func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
 	}
 	return st, nil
 }
+
+// HalfCheckpoint is the float16 copy of best.safetensors that Train's
+// callers ship (half the size; pose.Load reads it back as float32).
+const HalfCheckpoint = "best-f16.safetensors"
+
+// ExportHalf rewrites the model checkpoint src as float16 to dst,
+// atomically, keeping its metadata; pose.Load reads the result.
+func ExportHalf(src, dst string) error {
+	tf, err := nn.ReadSafetensors(src)
+	if err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	if _, ok := tf.Metadata[pose.MetaArch]; !ok {
+		return fmt.Errorf("train: export %s: not a dypose model checkpoint (no %s metadata)", src, pose.MetaArch)
+	}
+	for k := range tf.Tensors {
+		if strings.HasPrefix(k, optimPrefix) {
+			return fmt.Errorf("train: export %s: a training checkpoint; export %s", src, BestCheckpoint)
+		}
+	}
+	if err := nn.WriteSafetensors(dst, tf.Tensors, tf.Metadata, nn.WriteOptions{Half: true}); err != nil {
+		return fmt.Errorf("train: export: %w", err)
+	}
+	return nil
+}
+
+// loadInit loads the weights of a model checkpoint (best.safetensors) or
+// of a training checkpoint (last.safetensors, whose optimiser state is
+// left out) into m; the architecture must be m's.
+func loadInit(path string, m *pose.Model) error {
+	tf, err := nn.ReadSafetensors(path)
+	if err != nil {
+		return fmt.Errorf("train: init: %w", err)
+	}
+	if arch, ok := tf.Metadata[pose.MetaArch]; ok {
+		if a, err := pose.ParseArch(arch); err != nil || a != m.Arch {
+			return fmt.Errorf("train: init %s: %w: checkpoint is %q, run is %q", path, pose.ErrArchMismatch, arch, m.Arch)
+		}
+	}
+	model := map[string]*nn.Tensor{}
+	for k, t := range tf.Tensors {
+		if !strings.HasPrefix(k, optimPrefix) {
+			model[k] = t
+		}
+	}
+	if err := nn.LoadStateDict(m.Params(), model); err != nil {
+		return fmt.Errorf("train: init %s: %w", path, err)
+	}
+	return nil
+}

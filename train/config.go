@@ -63,11 +63,15 @@ type Config struct {
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
 
-	Workers  int    `json:"workers" yaml:"workers"`     // data-loading goroutines; 0 = GOMAXPROCS
-	Seed     uint64 `json:"seed" yaml:"seed"`           // 1: weights, sample order, augmentation
-	ValEvery int    `json:"val_every" yaml:"val_every"` // validate every N epochs (and after the last); 0 = only after the last
-	FlipTest bool   `json:"flip_test" yaml:"flip_test"` // validate with the flip test; true
-	Resume   string `json:"resume,omitempty" yaml:"resume,omitempty"`
+	Workers  int    `json:"workers" yaml:"workers"`                   // data-loading goroutines; 0 = GOMAXPROCS
+	Seed     uint64 `json:"seed" yaml:"seed"`                         // 1: weights, sample order, augmentation
+	ValEvery int    `json:"val_every" yaml:"val_every"`               // validate every N epochs (and after the last); 0 = only after the last
+	FlipTest bool   `json:"flip_test" yaml:"flip_test"`               // validate with the flip test; true
+	Resume   string `json:"resume,omitempty" yaml:"resume,omitempty"` // last.safetensors to continue exactly
+	// Init starts from the weights of a model checkpoint (e.g. another
+	// run's best.safetensors) with a fresh optimiser and schedule: fine-tuning
+	// or a warm restart. Ignored when resuming.
+	Init string `json:"init,omitempty" yaml:"init,omitempty"`
 }
 
 // Default returns the paper's recipe (see Config).

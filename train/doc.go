@@ -1,3 +1,54 @@
-// Package train trains dypose's pose networks: the loop, its recipe
-// (Config), checkpoints with exact resume, validation AP and the curves.
+// Package train trains dypose's top-down pose networks (package pose) on a
+// COCO-layout keypoint data set (package coco) and validates them with the
+// COCO keypoint evaluation (package eval).
+//
+// # Recipe
+//
+// Config holds one run; Default is SimpleBaseline's COCO recipe as the
+// DY-ReLU paper (Chen et al., "Dynamic ReLU", ECCV 2020,
+// https://arxiv.org/abs/2003.10027) trains its keypoint networks: Adam at
+// 1e-3, 210 epochs, ×0.1 at epochs 170 and 200, batch 32, 256×192 input,
+// 64×48 heatmaps with σ = 2, JointsMSELoss with target weights, 500
+// iterations of linear warm-up from 0.001 of the rate, SimpleBaseline's
+// augmentation (scale, rotation, flip, half body). LoadConfig reads the
+// same fields from JSON or YAML.
+//
+// # Determinism and checkpoints
+//
+// Every random choice comes from Config.Seed: the initial weights, and for
+// epoch e the sample order and augmentation from (Seed, e). A run's state
+// is therefore its weights, the optimiser's moments and step, and the
+// (epoch, batch) it reached; last.safetensors holds exactly that (model
+// tensors under their own names, optimiser state under "optim.", counters
+// and the config in the metadata), written atomically every epoch and
+// when the context ends. Resuming from it skips the batches already seen
+// and reproduces an uninterrupted run's losses bit for bit.
+// best.safetensors is a model-only checkpoint (pose.Load) of the epoch
+// with the best validation AP.
+//
+// # Parallelism
+//
+// One model replica trains on each batch; the layers spread each
+// operation over the cores themselves (OpenBLAS GEMM threads,
+// nn.ParallelFor over channels and planes in convolutions, BN, DY-ReLU and
+// Adam), and the coco.Loader decodes and augments the next batches in
+// parallel goroutines. BN statistics are the whole batch's, as in PyTorch
+// on one device. Per-core replicas with summed gradients would change the
+// BN statistics (per-replica batches) and double the activation memory for
+// no gain on the two cores the layers already keep busy.
+//
+// # Errors
+//
+// Bad configs, missing data, unreadable or mismatched checkpoints (another
+// architecture: pose.ErrArchMismatch) and unwritable run directories are
+// reported before training starts; a NaN or infinite loss stops the run
+// with ErrNonFinite naming the epoch and iteration. Shape mismatches
+// between the model and the data are programmer errors and panic.
+//
+// # Example
+//
+//	cfg := train.Default()
+//	cfg.Data, cfg.Out, cfg.Input, cfg.Epochs = "data/synth", "runs/a", "128x96", 20
+//	res, err := train.Train(ctx, cfg, train.Options{Progress: os.Stderr})
+//	// res.BestAP; runs/a/best.safetensors loads with pose.Load
 package train

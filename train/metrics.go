@@ -28,7 +28,7 @@ func writeMetrics(path string, ms []EpochMetrics) error {
 // missing file is no error.
 func readMetrics(path string, upTo int) ([]EpochMetrics, error) {
 	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) || upTo == 0 {
+	if errors.Is(err, os.ErrNotExist) || upTo <= 0 {
 		return nil, nil
 	}
 	if err != nil {

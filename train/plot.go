@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"gonum.org/v1/plot"
@@ -45,7 +46,6 @@ func writePlots(dir string, ms []EpochMetrics) error {
 	return savePlot(filepath.Join(dir, APPlot), "validation (GT boxes)", "AP", apCurves, series)
 }
 
-
 // savePlot draws one line plot per series against the epoch and writes
 // it as PNG.
 func savePlot(path, title, ylabel string, names []string, series []plotter.XYs) error {
@@ -77,4 +77,16 @@ func savePlot(path, title, ylabel string, names []string, series []plotter.XYs) 
 		return fmt.Errorf("train: plot %s: %w", path, err)
 	}
 	return writeFileAtomic(path, buf.Bytes())
+}
+
+// PlotRun redraws the plots of the run in dir from its metrics.jsonl.
+func PlotRun(dir string) error {
+	ms, err := readMetrics(filepath.Join(dir, MetricsFile), math.MaxInt)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return fmt.Errorf("train: plot %s: no metrics", dir)
+	}
+	return writePlots(dir, ms)
 }

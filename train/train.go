@@ -97,6 +97,11 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	ac.LR, ac.WeightDecay, ac.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == OptimizerAdamW
 	opt := nn.NewAdam(m.Params(), ac)
 	st := state{Seed: cfg.Seed, BestAP: -1, Config: cfg}
+	if cfg.Init != "" && cfg.Resume == "" {
+		if err := loadInit(cfg.Init, m); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Resume != "" {
 		rs, err := loadCheckpoint(cfg.Resume, m, opt)
 		if err != nil {
@@ -157,7 +162,7 @@ func epochSeed(seed uint64, epoch int) uint64 {
 }
 
 func (t *Trainer) run(ctx context.Context) (*Result, error) {
-	t.res.BestAP, t.res.BestEpoch = t.st.BestAP, t.st.BestEpoch
+	t.res.BestAP, t.res.BestEpoch, t.res.Iter = t.st.BestAP, t.st.BestEpoch, t.st.Iter
 	for epoch := t.st.Epoch; epoch < t.cfg.Epochs; epoch++ {
 		em, done, err := t.epoch(ctx, epoch)
 		t.res.Iter = t.st.Iter

@@ -101,6 +101,54 @@ func TestResumeExact(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(cfg.Out, BestCheckpoint))
 			require.NoError(t, err)
 			assert.Equal(t, a, b, "same final weights")
+			hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), full.Epochs)
+			require.NoError(t, err)
+			require.Len(t, hist, full.Epochs, "metrics.jsonl continues across the resume")
+			assert.InDelta(t, want.Epochs[1].Loss, hist[1].Loss, 0)
 		})
 	}
+}
+
+func TestPlotRun(t *testing.T) {
+	data := tinyData(t, 2, 1)
+	cfg := tinyConfig(data, t.TempDir())
+	_, err := Train(context.Background(), cfg, Options{})
+	require.NoError(t, err)
+	for _, f := range []string{LossPlot, APPlot} {
+		require.NoError(t, os.Remove(filepath.Join(cfg.Out, f)))
+	}
+	require.NoError(t, PlotRun(cfg.Out))
+	for _, f := range []string{LossPlot, APPlot} {
+		b, err := os.ReadFile(filepath.Join(cfg.Out, f))
+		require.NoError(t, err)
+		assert.Equal(t, "\x89PNG", string(b[:4]), f)
+	}
+	assert.Error(t, PlotRun(t.TempDir()), "no metrics")
+}
+
+func TestTrainInit(t *testing.T) {
+	data := tinyData(t, 2, 1)
+	first := tinyConfig(data, t.TempDir())
+	first.Epochs = 3
+	a, err := Train(context.Background(), first, Options{})
+	require.NoError(t, err)
+	second := tinyConfig(data, t.TempDir())
+	second.Epochs, second.Init = 1, filepath.Join(first.Out, BestCheckpoint)
+	b, err := Train(context.Background(), second, Options{})
+	require.NoError(t, err)
+	fresh := tinyConfig(data, t.TempDir())
+	fresh.Epochs = 1
+	c, err := Train(context.Background(), fresh, Options{})
+	require.NoError(t, err)
+	assert.Less(t, b.Losses[0], c.Losses[0], "starting from trained weights (first run %v)", a.Losses)
+	bad := tinyConfig(data, t.TempDir())
+	bad.Arch, bad.Init = "mnv3-small-baseline-w0.25-hc16", second.Init
+	_, err = Train(context.Background(), bad, Options{})
+	assert.ErrorIs(t, err, pose.ErrArchMismatch)
+	// A training checkpoint works too (its optimiser state is left out).
+	fromLast := tinyConfig(data, t.TempDir())
+	fromLast.Epochs, fromLast.Init = 1, filepath.Join(first.Out, LastCheckpoint)
+	d, err := Train(context.Background(), fromLast, Options{})
+	require.NoError(t, err)
+	assert.InDelta(t, b.Losses[0], d.Losses[0], 0, "last and best hold the same weights after the last epoch")
 }

@@ -128,3 +128,24 @@ func personCategory(gt *eval.GroundTruth) int64 {
 	}
 	return 1
 }
+
+// EvaluateModel validates the model checkpoint at path on the val split of
+// the COCO-layout folder dataDir, at the model's recorded input size, with
+// GT boxes.
+func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int, flip bool, sigma float64) (*eval.Summary, error) {
+	m, err := pose.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("train: evaluate: %w", err)
+	}
+	sp, err := FindSplit(dataDir, "val")
+	if err != nil {
+		return nil, err
+	}
+	g := coco.Geometry{InputW: m.Meta.InputW, InputH: m.Meta.InputH,
+		HeatmapW: m.Meta.InputW / heatmapStride, HeatmapH: m.Meta.InputH / heatmapStride, Sigma: sigma}
+	v, err := NewValidator(sp, g, batch, workers, flip)
+	if err != nil {
+		return nil, err
+	}
+	return v.Run(ctx, m)
+}

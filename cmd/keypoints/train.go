@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,8 @@ func newTrainCmd() *cli.Command {
 	valEvery := &cli.IntFlag{Name: "val-every", Value: d.ValEvery, Usage: "validate every N epochs (and after the last; 0: only after the last)"}
 	flip := &cli.BoolFlag{Name: "flip-test", Value: d.FlipTest, Usage: "validate with the flip test"}
 	resume := &cli.StringFlag{Name: "resume", Usage: "continue from `FILE` (RUN_DIR/last.safetensors) exactly where it stopped"}
+	initFrom := &cli.StringFlag{Name: "init", Usage: "start from the weights of model checkpoint `FILE` (fresh optimiser and schedule)"}
+	validateOnly := &cli.BoolFlag{Name: "validate-only", Usage: "only evaluate the --init model on the val split of --data (GT boxes) and print the COCO summary"}
 	config := &cli.StringFlag{Name: "config", Usage: "JSON or YAML `FILE` of settings (keys as the flags, dashes as underscores); flags given override it"}
 	return &cli.Command{
 		Name:  "train",
@@ -45,7 +48,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, input, sigma, workers, seed, valEvery, flip, resume, config},
+			warmIters, warmRatio, clip, input, sigma, workers, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -125,6 +128,12 @@ func newTrainCmd() *cli.Command {
 			if set(resume) {
 				cfg.Resume = c.String(resume.Name)
 			}
+			if set(initFrom) {
+				cfg.Init = c.String(initFrom.Name)
+			}
+			if c.Bool(validateOnly.Name) {
+				return runValidate(c, cfg)
+			}
 			return runTrain(c, cfg)
 		},
 	}
@@ -142,9 +151,31 @@ func runTrain(c *cli.Context, cfg train.Config) error {
 		}
 		return err
 	}
-	fmt.Fprintf(c.App.Writer, "trained %d iterations; best val AP %.4f at epoch %d (%s/%s)\n",
-		res.Iter, res.BestAP, res.BestEpoch, cfg.Out, train.BestCheckpoint)
+	best, half := filepath.Join(cfg.Out, train.BestCheckpoint), filepath.Join(cfg.Out, train.HalfCheckpoint)
+	if err := train.ExportHalf(best, half); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "trained %d iterations; best val AP %.4f at epoch %d: %s (float16 copy %s)\n",
+		res.Iter, res.BestAP, res.BestEpoch, best, half)
 	return nil
+}
+
+// defaultModelPath is the bundled model (trained by `keypoints train` on
+// the synthetic set, see notes/train.md), the default --model of the
+// inference commands.
+const defaultModelPath = "models/mnv3-small-dyrelu-c-synth.safetensors"
+
+// runValidate evaluates cfg.Init on cfg.Data's val split.
+func runValidate(c *cli.Context, cfg train.Config) error {
+	if cfg.Init == "" || cfg.Data == "" {
+		return fmt.Errorf("train: --validate-only needs --init MODEL and --data DIR")
+	}
+	s, err := train.EvaluateModel(c.Context, cfg.Init, cfg.Data, cfg.Batch, cfg.Workers, cfg.FlipTest, cfg.Sigma)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.Writer, "%s on %s (val, GT boxes, flip test %v):\n", cfg.Init, cfg.Data, cfg.FlipTest)
+	return s.WriteText(c.App.Writer)
 }
 
 // isTerminal reports whether w is a character device (a terminal).

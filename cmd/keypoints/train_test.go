@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/synth"
+	"github.com/dypose/dypose/train"
+)
+
+func TestTrainCommand(t *testing.T) {
+	data := t.TempDir()
+	_, err := synth.Generate(context.Background(), synth.Options{Out: data, Train: 2, Val: 1, Seed: 5, Width: 128, Height: 96, Workers: 1})
+	require.NoError(t, err)
+	run := t.TempDir()
+	cfgPath := filepath.Join(t.TempDir(), "run.yaml")
+	// The config sets the recipe; the flags given override it (epochs).
+	require.NoError(t, os.WriteFile(cfgPath, []byte("input: 64x64\nbatch: 4\nepochs: 5\nwarmup_iters: 0\nworkers: 2\n"), 0o644))
+	out, err := runDataApp(t, "train", "--data", data, "--out", run, "--arch", "mnv3-small-dyrelu-c-w0.25-hc16",
+		"--config", cfgPath, "--epochs", "1", "--seed", "3")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "epoch 1/1")
+	assert.Contains(t, out, "val AP")
+	for _, f := range []string{train.LastCheckpoint, train.BestCheckpoint, train.HalfCheckpoint, train.MetricsFile} {
+		assert.FileExists(t, filepath.Join(run, f))
+	}
+	m, err := pose.Load(filepath.Join(run, train.HalfCheckpoint))
+	require.NoError(t, err)
+	assert.Equal(t, 64, m.Meta.InputW, "trained at the config's input size")
+
+	out, err = runDataApp(t, "train", "--validate-only", "--data", data, "--init", filepath.Join(run, train.HalfCheckpoint))
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "Average Precision")
+
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no data", []string{"--out", run}, "data"},
+		{"validate-only without model", []string{"--validate-only", "--data", data}, "--init"},
+		{"bad milestones", []string{"--data", data, "--out", run, "--milestones", "1,x"}, "milestones"},
+		{"bad config", []string{"--data", data, "--out", run, "--config", filepath.Join(run, "nope.json")}, "config"},
+		{"resume other arch", []string{"--data", data, "--out", t.TempDir(), "--arch", "mnv3-small-baseline-w0.25-hc16",
+			"--input", "64x64", "--resume", filepath.Join(run, train.LastCheckpoint)}, "architecture mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runDataApp(t, append([]string{"train"}, tc.args...)...)
+			assert.ErrorContains(t, err, tc.want)
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package nn_test
+
+import (
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dypose/dypose/nn"
+)
+
+func TestParallelForCoversOnce(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	tests := []struct {
+		name        string
+		n, minChunk int
+	}{
+		{"empty", 0, 1},
+		{"inline", 10, 100},
+		{"split", 1000, 10},
+		{"uneven", 1001, 7},
+		{"minChunk 0", 5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hits := make([]int32, tt.n)
+			nn.ParallelFor(tt.n, tt.minChunk, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					atomic.AddInt32(&hits[i], 1)
+				}
+			})
+			for i, h := range hits {
+				assert.EqualValues(t, 1, h, "index %d", i)
+			}
+		})
+	}
+}
+
+// TestParallelForNested runs ParallelFor inside ParallelFor chunks and from
+// several goroutines at once: chunks that find no idle worker run on the
+// caller, so this must finish.
+func TestParallelForNested(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	var total atomic.Int64
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			nn.ParallelFor(64, 1, func(lo, hi int) {
+				for range hi - lo {
+					nn.ParallelFor(100, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
+				}
+			})
+			done <- struct{}{}
+		}()
+	}
+	for range 4 {
+		<-done
+	}
+	assert.EqualValues(t, 4*64*100, total.Load())
+}
+
+func TestParallelForAllocs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	dst := make([]float32, 1<<12)
+	fn := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			dst[i]++
+		}
+	}
+	nn.ParallelFor(len(dst), 16, fn)
+	allocs := testing.AllocsPerRun(50, func() { nn.ParallelFor(len(dst), 16, fn) })
+	assert.Zero(t, allocs)
+	assert.InDelta(t, 52, dst[0], 0) // 1 + AllocsPerRun's warm-up call + 50
+}

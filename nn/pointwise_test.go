@@ -1,0 +1,51 @@
+package nn_test
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/nn/nntest"
+)
+
+// TestPointwiseSplitMatchesSerial checks the 1×1 convolution split over
+// cores (OpenBLAS single-threaded, two goroutines) against the one-GEMM
+// path (one core), on shapes that split by image, by column block, and
+// with a ragged last block.
+func TestPointwiseSplitMatchesSerial(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	defer nn.SetBLASThreads(nn.BLASThreads())
+	tests := []struct {
+		n, cin, cout, h, w int
+		bias               bool
+	}{
+		{1, 24, 40, 64, 48, false},
+		{1, 24, 40, 37, 29, true},
+		{3, 16, 72, 32, 24, true},
+		{1, 8, 8, 4, 4, true}, // below the split threshold
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dx%dx%dx%d_to_%d_bias_%v", tt.n, tt.cin, tt.h, tt.w, tt.cout, tt.bias), func(t *testing.T) {
+			c := nn.NewConv2D(tt.cin, tt.cout, 1, 1, 0, 1, tt.bias, nntest.Rand(1))
+			if tt.bias {
+				copy(c.Bias.Value.Data, nntest.RandTensor(nntest.Rand(3), tt.cout).Data)
+			}
+			x := nntest.RandTensor(nntest.Rand(2), tt.n, tt.cin, tt.h, tt.w)
+			runtime.GOMAXPROCS(1)
+			y := c.Forward(x)
+			want := y.Clone()
+			for i := range y.Data { // the split must write every output
+				y.Data[i] = float32(math.NaN())
+			}
+			runtime.GOMAXPROCS(2)
+			nn.SetBLASThreads(1)
+			got := c.Forward(x)
+			nntest.AssertClose(t, want, got, 1e-5, "split 1x1")
+			assert.Zero(t, testing.AllocsPerRun(3, func() { c.Forward(x) }))
+		})
+	}
+}
