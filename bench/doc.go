@@ -16,8 +16,10 @@
 // # Threads
 //
 // Options.Threads sets GOMAXPROCS and the OpenBLAS thread count
-// (nn.SetBLASThreads) for the run and restores both afterwards; the PyTorch
-// peer uses torch.set_num_threads with the same value.
+// (nn.SetBLASThreads) for the run and restores both afterwards;
+// Options.BLASThreads overrides the OpenBLAS count (1 lets dypose's own
+// goroutines use the cores, see notes/speed.md). The PyTorch peer uses
+// torch.set_num_threads with the Threads value.
 //
 // # Errors
 //

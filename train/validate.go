@@ -43,10 +43,21 @@ func NewValidator(sp Split, g coco.Geometry, batch, workers int, flip bool) (*Va
 
 // Run evaluates m (switched to inference mode for the run and left there).
 func (v *Validator) Run(ctx context.Context, m *pose.Model) (*eval.Summary, error) {
-	g, k := v.Geometry, v.Keypoint.K()
-	if m.Arch.Keypoints != k {
-		return nil, fmt.Errorf("train: validation: model has %d keypoints, data %d", m.Arch.Keypoints, k)
+	g := v.Geometry
+	if m.Arch.Keypoints != v.Keypoint.K() {
+		return nil, fmt.Errorf("train: validation: model has %d keypoints, data %d", m.Arch.Keypoints, v.Keypoint.K())
 	}
+	m.SetTraining(false)
+	return v.evaluate(ctx, func(b *coco.Batch) []float32 {
+		return m.Predict(nn.FromData(b.Images, b.N, 3, g.InputH, g.InputW), v.Flip).Data
+	})
+}
+
+// evaluate crops every sample, asks predict for the batch's heatmaps
+// (N,K,HeatmapH,HeatmapW), decodes them to image coordinates and runs the
+// COCO evaluation.
+func (v *Validator) evaluate(ctx context.Context, predict func(b *coco.Batch) []float32) (*eval.Summary, error) {
+	g, k := v.Geometry, v.Keypoint.K()
 	ld, err := coco.NewLoader(v.Samples, coco.LoaderOptions{
 		BatchSize: v.Batch, Workers: v.Workers, Epochs: 1, Geometry: g, Keypoints: v.Keypoint,
 	})
@@ -54,8 +65,8 @@ func (v *Validator) Run(ctx context.Context, m *pose.Model) (*eval.Summary, erro
 		return nil, fmt.Errorf("train: validation: %w", err)
 	}
 	defer ld.Close()
-	m.SetTraining(false)
 	stride := float64(g.InputW) / float64(g.HeatmapW)
+	hw := g.HeatmapH * g.HeatmapW
 	kps := make([]pose.Keypoint, k)
 	var dec pose.Decoder
 	byImage := map[int64][]eval.Person{}
@@ -69,12 +80,10 @@ func (v *Validator) Run(ctx context.Context, m *pose.Model) (*eval.Summary, erro
 			return nil, fmt.Errorf("train: validation: %w", err)
 		}
 		if b.N > 0 {
-			x := nn.FromData(b.Images, b.N, 3, g.InputH, g.InputW)
-			hm := m.Predict(x, v.Flip)
-			hw := g.HeatmapH * g.HeatmapW
+			hm := predict(b)
 			for i := range b.N {
 				meta := &b.Meta[i]
-				dec.Decode(kps, hm.Data[i*k*hw:(i+1)*k*hw], k, g.HeatmapH, g.HeatmapW)
+				dec.Decode(kps, hm[i*k*hw:(i+1)*k*hw], k, g.HeatmapH, g.HeatmapW)
 				inv := coco.AffineTransform(meta.Center, meta.Scale, 0, g.InputW, g.InputH, true)
 				pose.ToImage(kps, pose.Affine(inv), stride)
 				p := eval.Person{Keypoints: make([]float64, 3*k),
