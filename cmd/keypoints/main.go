@@ -24,6 +24,7 @@ func newApp() *cli.App {
 			newModelCmd(),
 			newTrainCmd(),
 			newBenchCmd(),
+			newPredictCmd(),
 		},
 	}
 }

@@ -1,0 +1,345 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/detect"
+	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/render"
+	"github.com/dypose/dypose/track"
+)
+
+// defaultModel is the bundled model, trained on the synthetic set.
+const defaultModel = "models/mnv3-small-dyrelu-c-synth.safetensors"
+
+type predictOptions struct {
+	Inputs     []string
+	Model      string
+	OutDir     string
+	JSON       string
+	Boxes      string
+	Detector   string
+	WholeImage bool
+	Flip       bool
+	Decode     string
+	DrawBoxes  bool
+	KptThr     float64
+	BoxThr     float64
+}
+
+func newPredictCmd() *cli.Command {
+	var o predictOptions
+	return &cli.Command{
+		Name:      "predict",
+		Usage:     "estimate poses on images, folders or globs; draw them and write COCO results JSON",
+		ArgsUsage: "INPUT...",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
+			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names)", Destination: &o.OutDir},
+			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
+			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
+			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
+			&cli.BoolFlag{Name: "whole-image", Usage: "one person per image: the whole frame", Destination: &o.WholeImage},
+			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
+			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax (quarter-pixel shift) or dark", Destination: &o.Decode},
+			&cli.BoolFlag{Name: "draw-boxes", Usage: "draw person boxes with their scores", Destination: &o.DrawBoxes},
+			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
+			&cli.Float64Flag{Name: "box-thr", Value: 0.0, Usage: "minimum detection score for --boxes", Destination: &o.BoxThr},
+		},
+		Action: func(c *cli.Context) error {
+			o.Inputs = c.Args().Slice()
+			return runPredict(c, o)
+		},
+	}
+}
+
+// predictResult is one person in COCO results format plus the file name.
+type predictResult struct {
+	FileName   string    `json:"file_name"`
+	ImageID    *int64    `json:"image_id,omitempty"`
+	CategoryID int       `json:"category_id"`
+	Keypoints  []float64 `json:"keypoints"`
+	Score      float64   `json:"score"`
+	BBox       []float64 `json:"bbox"`
+}
+
+func runPredict(c *cli.Context, o predictOptions) error {
+	if len(o.Inputs) == 0 {
+		return errors.New("predict: no INPUT given (image files, folders or globs)")
+	}
+	files, err := expandInputs(o.Inputs)
+	if err != nil {
+		return err
+	}
+	if o.Decode != "argmax" && o.Decode != "dark" {
+		return fmt.Errorf("predict: --decode %q: want argmax or dark", o.Decode)
+	}
+	if o.OutDir != "" {
+		if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+			return fmt.Errorf("predict: --out-dir: %w", err)
+		}
+	}
+	m, err := loadModel(o.Model)
+	if err != nil {
+		return err
+	}
+	source, err := newBoxSource(o.Boxes, o.Detector, o.WholeImage, float32(o.BoxThr))
+	if err != nil {
+		return err
+	}
+	defer source.Close()
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.Decode == "dark"})
+	defer est.Close()
+	style := render.DefaultStyle()
+	style.KeypointThreshold = float32(o.KptThr)
+	style.Boxes = o.DrawBoxes
+	rend, err := render.NewRenderer(style)
+	if err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
+
+	results := []predictResult{}
+	var failed []string
+	stderr := c.App.ErrWriter
+	for i, f := range files {
+		people, id, err := predictFile(f, source, est, rend, o.OutDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "predict: skipping %s: %v\n", f, err)
+			failed = append(failed, f)
+			continue
+		}
+		if len(files) > 1 {
+			fmt.Fprintf(stderr, "[%d/%d] %s: %d people\n", i+1, len(files), f, len(people))
+		}
+		for _, p := range people {
+			r := predictResult{FileName: filepath.Base(f), ImageID: id, CategoryID: 1, Score: float64(p.Score),
+				BBox: []float64{float64(p.Box.X), float64(p.Box.Y), float64(p.Box.W), float64(p.Box.H)}}
+			for _, v := range p.Keypoints {
+				r.Keypoints = append(r.Keypoints, float64(v))
+			}
+			results = append(results, r)
+		}
+	}
+	if o.JSON != "" {
+		if err := writeFileAtomic(o.JSON, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			return enc.Encode(results)
+		}); err != nil {
+			return fmt.Errorf("predict: --json: %w", err)
+		}
+	} else if o.OutDir == "" {
+		// Nothing else asked for: the results go to stdout.
+		if err := json.NewEncoder(c.App.Writer).Encode(results); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "predict: %d images, %d people", len(files)-len(failed), len(results))
+	if o.OutDir != "" {
+		fmt.Fprintf(stderr, ", drawn into %s", o.OutDir)
+	}
+	if o.JSON != "" {
+		fmt.Fprintf(stderr, ", results in %s", o.JSON)
+	}
+	fmt.Fprintln(stderr)
+	if len(failed) > 0 {
+		return fmt.Errorf("predict: %d of %d images could not be read: %s", len(failed), len(files), strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// predictFile runs one image; it returns the people and the image id when
+// the boxes came from a detections file that knows it.
+func predictFile(path string, src *boxSource, est *infer.Estimator, rend *render.Renderer, outDir string) ([]track.Person, *int64, error) {
+	img := gocv.IMRead(path, gocv.IMReadColor)
+	defer img.Close()
+	if img.Empty() {
+		return nil, nil, errors.New("not a readable image")
+	}
+	boxes, id, err := src.boxes(path, img)
+	if err != nil {
+		return nil, nil, err
+	}
+	people, err := est.Estimate(img, boxes)
+	if err != nil {
+		return nil, nil, err
+	}
+	if outDir != "" {
+		rend.Draw(&img, people)
+		dst := filepath.Join(outDir, filepath.Base(path))
+		if err := writeImageAtomic(dst, img); err != nil {
+			return nil, nil, err
+		}
+	}
+	return people, id, nil
+}
+
+// boxSource gives person boxes for an image: from a detections file, a
+// detector, or the whole frame.
+type boxSource struct {
+	dets *detect.Detections
+	det  detect.Detector
+}
+
+func newBoxSource(boxesPath, detector string, whole bool, thr float32) (*boxSource, error) {
+	switch {
+	case boxesPath != "" && whole:
+		return nil, errors.New("--boxes and --whole-image exclude each other")
+	case boxesPath != "":
+		d, err := detect.LoadBoxes(boxesPath, thr)
+		if err != nil {
+			return nil, err
+		}
+		return &boxSource{dets: d}, nil
+	case whole:
+		return &boxSource{det: &detect.WholeImage{}}, nil
+	}
+	det, err := newDetector(detector)
+	if err != nil {
+		return nil, err
+	}
+	return &boxSource{det: det}, nil
+}
+
+// newDetector parses --detector: "hog" or "onnx:PATH".
+func newDetector(spec string) (detect.Detector, error) {
+	switch {
+	case spec == "hog":
+		return detect.NewHOG(detect.DefaultHOGOptions())
+	case strings.HasPrefix(spec, "onnx:"):
+		return detect.NewONNX(strings.TrimPrefix(spec, "onnx:"), detect.DefaultONNXOptions())
+	default:
+		return nil, fmt.Errorf("--detector %q: want hog or onnx:PATH", spec)
+	}
+}
+
+func (s *boxSource) boxes(path string, img gocv.Mat) ([]detect.Box, *int64, error) {
+	if s.dets != nil {
+		if b := s.dets.ByName(filepath.Base(path)); len(b) > 0 {
+			return b, nil, nil
+		}
+		// COCO file names are the zero-padded image id.
+		var id int64
+		if _, err := fmt.Sscanf(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)), "%d", &id); err == nil {
+			return s.dets.ByID(id), &id, nil
+		}
+		return nil, nil, nil
+	}
+	b, err := s.det.Detect(img)
+	return b, nil, err
+}
+
+func (s *boxSource) Close() error {
+	if s.det != nil {
+		return s.det.Close()
+	}
+	return nil
+}
+
+// loadModel loads a checkpoint; the bundled default is also looked up next
+// to the executable (bin/../models), so the binary works from any folder.
+func loadModel(path string) (*pose.Model, error) {
+	if _, err := os.Stat(path); err != nil && path == defaultModel {
+		if exe, e := os.Executable(); e == nil {
+			alt := filepath.Join(filepath.Dir(exe), "..", defaultModel)
+			if _, e := os.Stat(alt); e == nil {
+				path = alt
+			}
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("model %s: %w (pass --model FILE)", path, err)
+	}
+	m, err := pose.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("model %s: %w", path, err)
+	}
+	return m, nil
+}
+
+var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".webp": true, ".tif": true, ".tiff": true}
+
+// expandInputs turns files, folders and globs into a sorted list of files.
+func expandInputs(inputs []string) ([]string, error) {
+	var files []string
+	for _, in := range inputs {
+		st, err := os.Stat(in)
+		switch {
+		case err == nil && st.IsDir():
+			ents, err := os.ReadDir(in)
+			if err != nil {
+				return nil, fmt.Errorf("predict: %w", err)
+			}
+			var inDir []string
+			for _, e := range ents {
+				if !e.IsDir() && imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+					inDir = append(inDir, filepath.Join(in, e.Name()))
+				}
+			}
+			sort.Strings(inDir)
+			files = append(files, inDir...)
+		case err == nil:
+			files = append(files, in)
+		default:
+			matches, gerr := filepath.Glob(in)
+			if gerr != nil || len(matches) == 0 {
+				return nil, fmt.Errorf("predict: %s: no such file, folder or matching glob", in)
+			}
+			sort.Strings(matches)
+			files = append(files, matches...)
+		}
+	}
+	if len(files) == 0 {
+		return nil, errors.New("predict: no images found in the inputs")
+	}
+	return files, nil
+}
+
+// writeImageAtomic encodes img next to dst and renames it into place, so a
+// crash or Ctrl-C never leaves a half-written image.
+func writeImageAtomic(dst string, img gocv.Mat) error {
+	tmp := filepath.Join(filepath.Dir(dst), ".tmp-"+filepath.Base(dst))
+	if !gocv.IMWrite(tmp, img) {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s", dst)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// writeFileAtomic writes through fn into a temporary file next to path and
+// renames it over path once complete.
+func writeFileAtomic(path string, fn func(io.Writer) error) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dypose/dypose/nn/nntest"
+	"github.com/dypose/dypose/pose"
+)
+
+// tinyModel saves an untrained small model with a 64×48 input.
+func tinyModel(t *testing.T) string {
+	t.Helper()
+	m := pose.New(pose.MustParseArch("mnv3-small-dyrelu-c-w0.25-hc16"), nntest.Rand(1))
+	m.Meta.InputH, m.Meta.InputW = 64, 48
+	path := filepath.Join(t.TempDir(), "tiny.safetensors")
+	require.NoError(t, m.Save(path, nil))
+	return path
+}
+
+func TestPredictCmd(t *testing.T) {
+	model := tinyModel(t)
+	images := nntest.Testdata("coco/images")
+	dets := nntest.Testdata("coco/detections_tiny.json")
+	out := t.TempDir()
+	jsonPath := filepath.Join(out, "results.json")
+
+	tests := []struct {
+		name   string
+		args   []string
+		people int // people expected in the JSON
+	}{
+		// detections_tiny.json: image 1 has two person boxes, image 2 one
+		// (score 0.05), image 3 one person box (the other is category 2).
+		{"boxes file", []string{"--boxes", dets}, 4},
+		{"whole image", []string{"--whole-image", "--flip=false"}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			app := newApp()
+			app.Writer, app.ErrWriter = &bytes.Buffer{}, &stderr
+			args := append([]string{"keypoints", "predict", "--model", model, "--out-dir", filepath.Join(out, "drawn"), "--json", jsonPath}, tt.args...)
+			require.NoError(t, app.Run(append(args, images)), stderr.String())
+			raw, err := os.ReadFile(jsonPath)
+			require.NoError(t, err)
+			var res []predictResult
+			require.NoError(t, json.Unmarshal(raw, &res))
+			require.Len(t, res, tt.people)
+			for _, r := range res {
+				assert.Equal(t, 1, r.CategoryID)
+				assert.Len(t, r.Keypoints, 51)
+				assert.Len(t, r.BBox, 4)
+				assert.NotEmpty(t, r.FileName)
+			}
+			for _, f := range []string{"000000000001.jpg", "000000000002.jpg", "000000000003.jpg"} {
+				assert.FileExists(t, filepath.Join(out, "drawn", f))
+			}
+		})
+	}
+}
+
+func TestPredictBadInput(t *testing.T) {
+	model := tinyModel(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.jpg")
+	require.NoError(t, os.WriteFile(bad, []byte("not a jpeg"), 0o644))
+	good := nntest.Testdata("coco/images/000000000001.jpg")
+
+	var stderr bytes.Buffer
+	app := newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &stderr
+	err := app.Run([]string{"keypoints", "predict", "--model", model, "--whole-image", "--json", filepath.Join(dir, "r.json"), bad, good})
+	require.Error(t, err, "a corrupt image makes the run fail at the end")
+	assert.Contains(t, err.Error(), "broken.jpg")
+	assert.Contains(t, stderr.String(), "skipping")
+	assert.FileExists(t, filepath.Join(dir, "r.json"), "the good image is still processed")
+
+	for _, args := range [][]string{
+		{"keypoints", "predict", "--model", model, filepath.Join(dir, "nothing*.png")},
+		{"keypoints", "predict", "--model", filepath.Join(dir, "missing.safetensors"), good},
+		{"keypoints", "predict", "--model", model, "--detector", "yolo", good},
+		{"keypoints", "predict", "--model", model},
+	} {
+		app := newApp()
+		app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+		assert.Error(t, app.Run(args), "%v", args)
+	}
+}

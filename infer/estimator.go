@@ -1,0 +1,133 @@
+package infer
+
+import (
+	"fmt"
+
+	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/detect"
+	"github.com/dypose/dypose/eval"
+	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/track"
+)
+
+// Options tune an Estimator.
+type Options struct {
+	Flip bool // flip test: average with the mirrored crop's heatmaps
+	DARK bool // DARK sub-pixel decoding instead of the quarter-pixel shift
+	// NoNMS keeps every person instead of applying OKS-NMS (useful when
+	// boxes are known to be distinct, e.g. tracked people in video).
+	NoNMS bool
+}
+
+// Estimator turns boxes on an image into people with keypoints.
+type Estimator struct {
+	model   *pose.Model
+	opt     Options
+	sigmas  []float64
+	cropper *coco.Cropper
+	dec     pose.Decoder
+	k       int
+	in      *nn.Tensor // crops (N,3,H,W), grown as needed
+	kps     []pose.Keypoint
+	persons []eval.Person
+	centers [][2]float64
+	scales  [][2]float64
+}
+
+// NewEstimator prepares m for inference (BN folded) and returns an
+// Estimator using it.
+func NewEstimator(m *pose.Model, opt Options) *Estimator {
+	m.SetTraining(false)
+	if !m.Fused() {
+		m.Fuse()
+	}
+	k := m.Arch.Keypoints
+	sigmas := eval.COCOSigmas()
+	if len(sigmas) != k {
+		// Unknown keypoint set: equal sigmas keep OKS-NMS meaningful.
+		sigmas = make([]float64, k)
+		for i := range sigmas {
+			sigmas[i] = 0.079
+		}
+	}
+	return &Estimator{
+		model:   m,
+		opt:     opt,
+		sigmas:  sigmas,
+		cropper: coco.NewCropper(m.Meta.InputW, m.Meta.InputH),
+		dec:     pose.Decoder{DARK: opt.DARK},
+		k:       k,
+		kps:     make([]pose.Keypoint, k),
+	}
+}
+
+// SetFlip turns the flip test on or off for later calls.
+func (e *Estimator) SetFlip(on bool) { e.opt.Flip = on }
+
+// Flip reports whether the flip test is on.
+func (e *Estimator) Flip() bool { return e.opt.Flip }
+
+// Close releases the OpenCV buffers.
+func (e *Estimator) Close() error { return e.cropper.Close() }
+
+// Estimate returns one person per kept box, best score first. img is a BGR
+// (8UC3) frame; boxes are in its pixels. The keypoint slices of the
+// returned people are freshly allocated and belong to the caller.
+func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, error) {
+	if img.Empty() {
+		return nil, fmt.Errorf("infer: empty image")
+	}
+	if len(boxes) == 0 {
+		return nil, nil
+	}
+	h, w := e.model.Meta.InputH, e.model.Meta.InputW
+	n := len(boxes)
+	e.in = nn.Ensure(e.in, n, 3, h, w)
+	e.centers = e.centers[:0]
+	e.scales = e.scales[:0]
+	plane := 3 * h * w
+	for i, b := range boxes {
+		c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, float64(w)/float64(h))
+		e.centers = append(e.centers, c)
+		e.scales = append(e.scales, s)
+		e.cropper.Crop(e.in.Data[i*plane:(i+1)*plane], img, c, s, 0)
+	}
+	hm := e.model.Predict(e.in, e.opt.Flip)
+	_, k, hh, hw := hm.Dims4()
+	stride := float64(w) / float64(hw)
+	e.persons = e.persons[:0]
+	for i := range n {
+		e.dec.Decode(e.kps, hm.Data[i*k*hh*hw:(i+1)*k*hh*hw], k, hh, hw)
+		inv := coco.AffineTransform(e.centers[i], e.scales[i], 0, w, h, true)
+		pose.ToImage(e.kps, pose.Affine(inv), stride)
+		p := eval.Person{Keypoints: make([]float64, 3*k),
+			Area: e.scales[i][0] * e.scales[i][1] * coco.PixelStd * coco.PixelStd}
+		for j, kp := range e.kps {
+			p.Keypoints[3*j], p.Keypoints[3*j+1], p.Keypoints[3*j+2] = float64(kp.X), float64(kp.Y), float64(kp.Score)
+		}
+		p.Score = eval.Rescore(float64(boxes[i].Score), p.Keypoints, eval.DefaultKeypointThreshold)
+		e.persons = append(e.persons, p)
+	}
+	var keep []int
+	if e.opt.NoNMS {
+		keep = make([]int, n)
+		for i := range keep {
+			keep[i] = i
+		}
+	} else {
+		keep = eval.OKSNMS(e.persons, eval.DefaultOKSNMSThreshold, e.sigmas)
+	}
+	out := make([]track.Person, 0, len(keep))
+	for _, i := range keep {
+		p := e.persons[i]
+		kp := make([]float32, len(p.Keypoints))
+		for j, v := range p.Keypoints {
+			kp[j] = float32(v)
+		}
+		out = append(out, track.Person{Keypoints: kp, Score: float32(p.Score), Box: boxes[i]})
+	}
+	return out, nil
+}
