@@ -10,9 +10,11 @@ setup:
 build: setup
 	$(GO) build -o $(BIN) ./cmd/keypoints
 
-# demo sets up and runs the main job.
+# demo sets up and runs the main job: pose estimation with the bundled model on
+# the bundled (synthetic) images, drawn into out/ with a COCO results JSON.
 demo: build
 	$(BIN) version
+	$(BIN) predict --boxes testdata/coco/detections_tiny.json --out-dir out --json out/predictions.json testdata/coco/images
 
 # test sets up and runs every test (no Python needed: fixtures are committed).
 test: setup

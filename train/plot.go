@@ -67,7 +67,7 @@ func savePlot(path, title, ylabel string, names []string, series []plotter.XYs) 
 		p.Add(l, pts)
 		p.Legend.Add(names[i], l, pts)
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	w, err := p.WriterTo(plotW, plotH, "png")
 	if err != nil {
 		return fmt.Errorf("train: plot %s: %w", path, err)

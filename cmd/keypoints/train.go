@@ -160,11 +160,6 @@ func runTrain(c *cli.Context, cfg train.Config) error {
 	return nil
 }
 
-// defaultModelPath is the bundled model (trained by `keypoints train` on
-// the synthetic set, see notes/train.md), the default --model of the
-// inference commands.
-const defaultModelPath = "models/mnv3-small-dyrelu-c-synth.safetensors"
-
 // runValidate evaluates cfg.Init on cfg.Data's val split.
 func runValidate(c *cli.Context, cfg train.Config) error {
 	if cfg.Init == "" || cfg.Data == "" {
