@@ -25,6 +25,7 @@ func newApp() *cli.App {
 			newTrainCmd(),
 			newBenchCmd(),
 			newPredictCmd(),
+			newVideoCmd(),
 		},
 	}
 }

@@ -1,0 +1,273 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/detect"
+	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/render"
+	"github.com/dypose/dypose/track"
+)
+
+type videoOptions struct {
+	In, Out, JSONL string
+	Model          string
+	Detector       string
+	WholeImage     bool
+	DetInterval    int
+	Smooth         bool
+	Flip           bool
+	Decode         string
+	KptThr         float64
+}
+
+func newVideoCmd() *cli.Command {
+	var o videoOptions
+	return &cli.Command{
+		Name:      "video",
+		Usage:     "estimate poses in a video file: annotated video out, one JSON line per frame",
+		ArgsUsage: "IN",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Usage: "annotated video (same size, fps and frame count; .mp4 → mp4v, .avi → MJPG)", Destination: &o.Out},
+			&cli.StringFlag{Name: "jsonl", Usage: "one JSON line per frame read: {frame, time_s, people}", Destination: &o.JSONL},
+			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
+			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
+			&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole frame", Destination: &o.WholeImage},
+			&cli.IntFlag{Name: "det-interval", Value: 1, Usage: "run the detector every N frames; follow people by their keypoint boxes in between", Destination: &o.DetInterval},
+			&cli.BoolFlag{Name: "smooth", Usage: "One-Euro smoothing of keypoints along each track", Destination: &o.Smooth},
+			&cli.BoolFlag{Name: "flip", Usage: "flip test (off by default for video: it doubles the pose cost)", Destination: &o.Flip},
+			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax or dark", Destination: &o.Decode},
+			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return errors.New("video: want exactly one input video")
+			}
+			o.In = c.Args().First()
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+			defer stop()
+			return runVideo(ctx, c, o)
+		},
+	}
+}
+
+// frameRecord is one line of --jsonl.
+type frameRecord struct {
+	Frame  int           `json:"frame"`
+	TimeS  float64       `json:"time_s"`
+	People []videoPerson `json:"people"`
+}
+
+type videoPerson struct {
+	Keypoints []float32 `json:"keypoints"`
+	Score     float32   `json:"score"`
+	BBox      []float32 `json:"bbox"`
+	TrackID   int       `json:"track_id"`
+}
+
+// stageTimes accumulates per-stage wall time for the closing summary.
+type stageTimes struct {
+	decode, detect, pose, draw, encode time.Duration
+}
+
+func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
+	if o.Out == "" && o.JSONL == "" {
+		return errors.New("video: nothing to write: give --out and/or --jsonl")
+	}
+	if o.DetInterval < 1 {
+		return fmt.Errorf("video: --det-interval %d: want 1 or more", o.DetInterval)
+	}
+	if _, err := os.Stat(o.In); err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	capture, err := gocv.VideoCaptureFile(o.In)
+	if err != nil || !capture.IsOpened() {
+		return fmt.Errorf("video: %s: cannot open as a video", o.In)
+	}
+	defer capture.Close()
+	fps := capture.Get(gocv.VideoCaptureFPS)
+	if fps <= 0 || fps > 1000 {
+		fps = 25
+	}
+	w, h := int(capture.Get(gocv.VideoCaptureFrameWidth)), int(capture.Get(gocv.VideoCaptureFrameHeight))
+
+	m, err := loadModel(o.Model)
+	if err != nil {
+		return err
+	}
+	var det detect.Detector = &detect.WholeImage{}
+	if !o.WholeImage {
+		if det, err = newDetector(o.Detector); err != nil {
+			return err
+		}
+	}
+	defer det.Close()
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.Decode == "dark", NoNMS: false})
+	defer est.Close()
+	topts := track.DefaultTrackerOptions()
+	if o.Smooth {
+		p := track.DefaultOneEuro()
+		topts.Smooth = &p
+	}
+	tracker, err := track.NewTracker(topts)
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+	style := render.DefaultStyle()
+	style.KeypointThreshold = float32(o.KptThr)
+	style.Boxes = true
+	rend, err := render.NewRenderer(style)
+	if err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
+
+	// Outputs go to temporary names and are renamed only after the last
+	// frame, so an interrupted run never leaves a truncated file in place.
+	var writer *gocv.VideoWriter
+	var tmpOut string
+	if o.Out != "" {
+		tmpOut = filepath.Join(filepath.Dir(o.Out), ".tmp-"+filepath.Base(o.Out))
+		codec := "mp4v"
+		if filepath.Ext(o.Out) == ".avi" {
+			codec = "MJPG"
+		}
+		writer, err = gocv.VideoWriterFile(tmpOut, codec, fps, w, h, true)
+		if err != nil || !writer.IsOpened() {
+			os.Remove(tmpOut)
+			return fmt.Errorf("video: cannot write %s (codec %s, %dx%d)", o.Out, codec, w, h)
+		}
+		defer func() {
+			if writer != nil {
+				writer.Close()
+				os.Remove(tmpOut)
+			}
+		}()
+	}
+	var jl *os.File
+	var jw *bufio.Writer
+	var tmpJSONL string
+	if o.JSONL != "" {
+		tmpJSONL = filepath.Join(filepath.Dir(o.JSONL), ".tmp-"+filepath.Base(o.JSONL))
+		if jl, err = os.Create(tmpJSONL); err != nil {
+			return fmt.Errorf("video: %w", err)
+		}
+		defer func() {
+			if jl != nil {
+				jl.Close()
+				os.Remove(tmpJSONL)
+			}
+		}()
+		jw = bufio.NewWriter(jl)
+	}
+
+	frame := gocv.NewMat()
+	defer frame.Close()
+	var st stageTimes
+	var people []track.Person
+	var boxes []detect.Box
+	start := time.Now()
+	n := 0
+	for ; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("video: interrupted after %d frames: %w (no output written)", n, err)
+		}
+		t0 := time.Now()
+		if !capture.Read(&frame) || frame.Empty() {
+			break
+		}
+		t1 := time.Now()
+		st.decode += t1.Sub(t0)
+		boxes = boxes[:0]
+		if n%o.DetInterval != 0 {
+			for _, p := range people {
+				if b, ok := track.BoxFromKeypoints(p.Keypoints, float32(o.KptThr), 1.25, frame.Cols(), frame.Rows()); ok {
+					boxes = append(boxes, b)
+				}
+			}
+		}
+		if n%o.DetInterval == 0 || len(boxes) == 0 {
+			d, err := det.Detect(frame)
+			if err != nil {
+				return fmt.Errorf("video: frame %d: %w", n, err)
+			}
+			boxes = append(boxes[:0], d...)
+		}
+		t2 := time.Now()
+		st.detect += t2.Sub(t1)
+		people, err = est.Estimate(frame, boxes)
+		if err != nil {
+			return fmt.Errorf("video: frame %d: %w", n, err)
+		}
+		tsec := float64(n) / fps
+		if err := tracker.Update(people, tsec); err != nil {
+			return fmt.Errorf("video: frame %d: %w", n, err)
+		}
+		t3 := time.Now()
+		st.pose += t3.Sub(t2)
+		if writer != nil {
+			rend.Draw(&frame, people)
+		}
+		t4 := time.Now()
+		st.draw += t4.Sub(t3)
+		if writer != nil {
+			if err := writer.Write(frame); err != nil {
+				return fmt.Errorf("video: frame %d: %w", n, err)
+			}
+		}
+		if jw != nil {
+			rec := frameRecord{Frame: n, TimeS: tsec, People: make([]videoPerson, 0, len(people))}
+			for _, p := range people {
+				rec.People = append(rec.People, videoPerson{Keypoints: p.Keypoints, Score: p.Score,
+					BBox: []float32{p.Box.X, p.Box.Y, p.Box.W, p.Box.H}, TrackID: p.TrackID})
+			}
+			line, err := json.Marshal(rec)
+			if err != nil {
+				return err
+			}
+			jw.Write(line)
+			jw.WriteByte('\n')
+		}
+		st.encode += time.Since(t4)
+	}
+	if n == 0 {
+		return fmt.Errorf("video: %s: no frame could be read", o.In)
+	}
+	if writer != nil {
+		writer.Close()
+		writer = nil
+		if err := os.Rename(tmpOut, o.Out); err != nil {
+			return fmt.Errorf("video: %w", err)
+		}
+	}
+	if jw != nil {
+		if err := jw.Flush(); err != nil {
+			return fmt.Errorf("video: %s: %w", o.JSONL, err)
+		}
+		err := jl.Close()
+		jl = nil
+		if err != nil {
+			return fmt.Errorf("video: %s: %w", o.JSONL, err)
+		}
+		if err := os.Rename(tmpJSONL, o.JSONL); err != nil {
+			return fmt.Errorf("video: %w", err)
+		}
+	}
+	total := time.Since(start)
+	per := func(d time.Duration) string {
+		return fmt.Sprintf("%6.2f ms", float64(d.Microseconds())/1000/float64(n))
+	}
+	fmt.Fprintf(c.App.ErrWriter, "video: %d frames in %.1f s (%.1f FPS), per frame: decode %s, detect %s, pose %s, draw %s, encode %s\n",
+		n, total.Seconds(), float64(n)/total.Seconds(), per(st.decode), per(st.detect), per(st.pose), per(st.draw), per(st.encode))
+	return nil
+}
