@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -39,6 +41,12 @@ func newEvalCmd() *cli.Command {
 		Name:  "sigmas",
 		Usage: "comma-separated per-keypoint OKS `SIGMAS` (default: the GT categories' \"sigmas\", else COCO's 17)",
 	}
+	modelFlag := &cli.StringFlag{Name: "model", Usage: "run this checkpoint on --data first (model-driven mode)"}
+	dataFlag := &cli.StringFlag{Name: "data", Usage: "COCO-layout `DIR` whose val split is evaluated with --model"}
+	boxesFlag := &cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections `FILE` (default: ground-truth boxes)"}
+	outFlag := &cli.StringFlag{Name: "out", Value: "results_val.json", Usage: "where --model mode writes its results"}
+	flipFlag := &cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test in --model mode (--flip=false turns it off)"}
+	darkFlag := &cli.BoolFlag{Name: "dark", Usage: "DARK decoding in --model mode"}
 	return &cli.Command{
 		Name:  "eval",
 		Usage: "COCO keypoint evaluation (AP/AR exactly as pycocotools) of a results file",
@@ -46,7 +54,8 @@ func newEvalCmd() *cli.Command {
 			"prints its ten summary lines (or --json). When dypose wrote the results, the run settings it stored\n" +
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
-		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, sigmasFlag},
+		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, sigmasFlag,
+			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, darkFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
 				GT:          c.String(gtFlag.Name),
@@ -61,12 +70,26 @@ func newEvalCmd() *cli.Command {
 				}
 				opts.Sigmas = sig
 			}
+			if c.IsSet(modelFlag.Name) || c.IsSet(dataFlag.Name) {
+				if c.String(dataFlag.Name) == "" {
+					return fmt.Errorf("eval: --%s needs --%s", modelFlag.Name, dataFlag.Name)
+				}
+				mo := modelEvalOptions{Model: c.String(modelFlag.Name), Data: c.String(dataFlag.Name),
+					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), DARK: c.Bool(darkFlag.Name)}
+				if mo.Model == "" {
+					mo.Model = defaultModel
+				}
+				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+				defer stop()
+				gt, err := runModelEval(ctx, c.App.ErrWriter, mo)
+				if err != nil {
+					return err
+				}
+				opts.GT, opts.Results = gt, mo.Out
+			}
 			if opts.GT == "" {
 				return fmt.Errorf("eval: --%s is required", gtFlag.Name)
 			}
-			// Model-driven mode (--model/--data/--boxes) slots in here: run
-			// inference, write opts.Results and its eval.RunInfo sidecar, then
-			// fall through to the file evaluation below.
 			if opts.Results == "" {
 				return fmt.Errorf("eval: --%s is required", resultsFlag.Name)
 			}
