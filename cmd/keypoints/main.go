@@ -26,6 +26,7 @@ func newApp() *cli.App {
 			newBenchCmd(),
 			newPredictCmd(),
 			newVideoCmd(),
+			newWebcamCmd(),
 		},
 	}
 }

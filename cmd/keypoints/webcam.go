@@ -1,0 +1,193 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/detect"
+	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/render"
+	"github.com/dypose/dypose/track"
+)
+
+type webcamOptions struct {
+	Device      int
+	Model       string
+	Detector    string
+	WholeImage  bool
+	DetInterval int
+	Smooth      bool
+	Flip        bool
+}
+
+func newWebcamCmd() *cli.Command {
+	var o webcamOptions
+	return &cli.Command{
+		Name:  "webcam",
+		Usage: "live pose estimation from a camera, in a window (keys: q/Esc quit, f flip test, s smoothing)",
+		Flags: []cli.Flag{
+			&cli.IntFlag{Name: "device", Value: 0, Usage: "camera index", Destination: &o.Device},
+			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
+			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
+			&cli.BoolFlag{Name: "whole-image", Usage: "one person: the whole frame", Destination: &o.WholeImage},
+			&cli.IntFlag{Name: "det-interval", Value: 5, Usage: "run the detector every N processed frames", Destination: &o.DetInterval},
+			&cli.BoolFlag{Name: "smooth", Value: true, Usage: "One-Euro smoothing (toggle with s)", Destination: &o.Smooth},
+			&cli.BoolFlag{Name: "flip", Usage: "flip test (toggle with f)", Destination: &o.Flip},
+		},
+		Action: func(c *cli.Context) error { return runWebcam(o) },
+	}
+}
+
+// poseJob is a frame handed to the pose goroutine; it owns the Mat.
+type poseJob struct {
+	frame gocv.Mat
+	at    time.Time
+}
+
+type poseResult struct {
+	people  []track.Person
+	latency time.Duration
+}
+
+func runWebcam(o webcamOptions) error {
+	// gocv's NewWindow aborts the process without a display: check first.
+	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		return errors.New("webcam: no display ($DISPLAY is not set); use `keypoints video` on a file instead")
+	}
+	if os.Getenv("OPENCV_LOG_LEVEL") == "" {
+		// OpenCV's camera probing prints GStreamer/V4L2 warnings for a
+		// missing device; our own one-line error says it better.
+		os.Setenv("OPENCV_LOG_LEVEL", "ERROR")
+	}
+	cam, err := gocv.OpenVideoCapture(o.Device)
+	if err != nil || !cam.IsOpened() {
+		return fmt.Errorf("webcam: no camera at --device %d", o.Device)
+	}
+	defer cam.Close()
+	m, err := loadModel(o.Model)
+	if err != nil {
+		return err
+	}
+	var det detect.Detector = &detect.WholeImage{}
+	if !o.WholeImage {
+		if det, err = newDetector(o.Detector); err != nil {
+			return err
+		}
+	}
+	defer det.Close()
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip})
+	defer est.Close()
+	topts := track.DefaultTrackerOptions()
+	smooth := track.DefaultOneEuro()
+	if o.Smooth {
+		topts.Smooth = &smooth
+	}
+	rend, err := render.NewRenderer(render.DefaultStyle())
+	if err != nil {
+		return err
+	}
+	win := gocv.NewWindow("dypose")
+	defer win.Close()
+
+	// The pose goroutine takes at most one pending frame; the display loop
+	// drops frames while it is busy, so the picture never lags behind.
+	jobs := make(chan poseJob, 1)
+	results := make(chan poseResult, 1)
+	toggles := make(chan byte, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tracker, _ := track.NewTracker(topts)
+		var people []track.Person
+		n := 0
+		for job := range jobs {
+			for len(toggles) > 0 {
+				switch <-toggles {
+				case 'f':
+					est.SetFlip(!est.Flip())
+				case 's':
+					if topts.Smooth == nil {
+						topts.Smooth = &smooth
+					} else {
+						topts.Smooth = nil
+					}
+					tracker, _ = track.NewTracker(topts)
+				}
+			}
+			var boxes []detect.Box
+			if n%o.DetInterval != 0 {
+				for _, p := range people {
+					if b, ok := track.BoxFromKeypoints(p.Keypoints, 0.3, 1.25, job.frame.Cols(), job.frame.Rows()); ok {
+						boxes = append(boxes, b)
+					}
+				}
+			}
+			if len(boxes) == 0 {
+				if d, err := det.Detect(job.frame); err == nil {
+					boxes = append(boxes, d...)
+				}
+			}
+			people, _ = est.Estimate(job.frame, boxes)
+			if tracker != nil {
+				tracker.Update(people, time.Since(job.at).Seconds()+float64(n)/30)
+			}
+			job.frame.Close()
+			n++
+			select {
+			case <-results:
+			default:
+			}
+			results <- poseResult{people: people, latency: time.Since(job.at)}
+		}
+	}()
+	defer func() { close(jobs); <-done }()
+
+	frame := gocv.NewMat()
+	defer frame.Close()
+	meter, err := render.NewMeter(0.1)
+	if err != nil {
+		return err
+	}
+	var last poseResult
+	lastAt := time.Now()
+	flipOn, smoothOn := o.Flip, o.Smooth // the display's copy of the toggles
+	var text []byte
+	for {
+		if !cam.Read(&frame) || frame.Empty() {
+			return errors.New("webcam: the camera stopped delivering frames")
+		}
+		select {
+		case jobs <- poseJob{frame: frame.Clone(), at: time.Now()}:
+		default: // pose busy: drop this frame for pose, still display it
+		}
+		select {
+		case last = <-results:
+			meter.Add(time.Since(lastAt), last.latency)
+			lastAt = time.Now()
+		default:
+		}
+		rend.Draw(&frame, last.people)
+		text = meter.Format(text[:0])
+		rend.DrawText(&frame, string(text), fmt.Sprintf("flip %v  smooth %v  [q quit, f flip, s smooth]", flipOn, smoothOn))
+		win.IMShow(frame)
+		switch key := win.WaitKey(1); key {
+		case 'q', 27:
+			return nil
+		case 'f', 's':
+			select {
+			case toggles <- byte(key):
+				if key == 'f' {
+					flipOn = !flipOn
+				} else {
+					smoothOn = !smoothOn
+				}
+			default:
+			}
+		}
+	}
+}
