@@ -1,0 +1,51 @@
+package infer_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/detect"
+	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/nn/nntest"
+	"github.com/dypose/dypose/pose"
+)
+
+// Whatever the weights, every decoded keypoint must map back inside the
+// region its box was cropped from (box widened to the input aspect, ×1.25).
+func TestEstimateMapsIntoCropRegion(t *testing.T) {
+	m := pose.New(pose.MustParseArch("mnv3-small-dyrelu-c-w0.25-hc16"), nntest.Rand(3))
+	m.Meta.InputH, m.Meta.InputW = 64, 48
+	img := gocv.IMRead(nntest.Testdata("coco/images/000000000001.jpg"), gocv.IMReadColor)
+	defer img.Close()
+	require.False(t, img.Empty())
+	boxes := []detect.Box{{X: 10, Y: 5, W: 40, H: 80, Score: 0.9}, {X: 90, Y: 30, W: 50, H: 60, Score: 0.8}}
+
+	for _, flip := range []bool{false, true} {
+		est := infer.NewEstimator(m, infer.Options{Flip: flip, NoNMS: true})
+		people, err := est.Estimate(img, boxes)
+		require.NoError(t, err)
+		require.Len(t, people, len(boxes))
+		for i, p := range people {
+			b := boxes[i]
+			c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, 48.0/64.0)
+			halfW, halfH := s[0]*coco.PixelStd/2, s[1]*coco.PixelStd/2
+			require.Len(t, p.Keypoints, 51)
+			for j := 0; j < 17; j++ {
+				x, y := float64(p.Keypoints[3*j]), float64(p.Keypoints[3*j+1])
+				assert.InDelta(t, c[0], x, halfW+1e-3, "person %d keypoint %d x", i, j)
+				assert.InDelta(t, c[1], y, halfH+1e-3, "person %d keypoint %d y", i, j)
+			}
+			assert.Equal(t, b, p.Box)
+		}
+		require.NoError(t, est.Close())
+	}
+	est := infer.NewEstimator(m, infer.Options{})
+	defer est.Close()
+	people, err := est.Estimate(img, nil)
+	require.NoError(t, err)
+	assert.Empty(t, people)
+}
