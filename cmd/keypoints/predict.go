@@ -201,19 +201,20 @@ func newBoxSource(boxesPath, detector string, whole bool, thr float32) (*boxSour
 			return nil, err
 		}
 		return &boxSource{dets: d}, nil
-	case whole:
-		return &boxSource{det: &detect.WholeImage{}}, nil
 	}
-	det, err := newDetector(detector)
+	det, err := newDetector(detector, whole)
 	if err != nil {
 		return nil, err
 	}
 	return &boxSource{det: det}, nil
 }
 
-// newDetector parses --detector: "hog" or "onnx:PATH".
-func newDetector(spec string) (detect.Detector, error) {
+// newDetector parses --detector ("hog" or "onnx:PATH"); whole
+// (--whole-image) overrides it with the whole-frame box.
+func newDetector(spec string, whole bool) (detect.Detector, error) {
 	switch {
+	case whole:
+		return &detect.WholeImage{}, nil
 	case spec == "hog":
 		return detect.NewHOG(detect.DefaultHOGOptions())
 	case strings.HasPrefix(spec, "onnx:"):
@@ -238,6 +239,29 @@ func (s *boxSource) boxes(path string, img gocv.Mat) ([]detect.Box, *int64, erro
 	b, err := s.det.Detect(img)
 	return b, nil, err
 }
+
+// frameBoxes returns the person boxes for frame n of a stream: the
+// detector's every interval frames, else boxes around the previous frame's
+// confident keypoints, falling back to the detector when none remain.
+func frameBoxes(dst []detect.Box, det detect.Detector, frame gocv.Mat, prev []track.Person, n, interval int, kptThr float32) ([]detect.Box, error) {
+	dst = dst[:0]
+	if n%interval != 0 {
+		for _, p := range prev {
+			if b, ok := track.BoxFromKeypoints(p.Keypoints, kptThr, boxEnlarge, frame.Cols(), frame.Rows()); ok {
+				dst = append(dst, b)
+			}
+		}
+		if len(dst) > 0 {
+			return dst, nil
+		}
+	}
+	d, err := det.Detect(frame)
+	return append(dst, d...), err
+}
+
+// boxEnlarge grows a keypoint box to cover the limbs' extent, as
+// SimpleBaseline's 1.25 box padding does.
+const boxEnlarge = 1.25
 
 func (s *boxSource) Close() error {
 	if s.det != nil {

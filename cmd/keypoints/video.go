@@ -106,11 +106,9 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	if err != nil {
 		return err
 	}
-	var det detect.Detector = &detect.WholeImage{}
-	if !o.WholeImage {
-		if det, err = newDetector(o.Detector); err != nil {
-			return err
-		}
+	det, err := newDetector(o.Detector, o.WholeImage)
+	if err != nil {
+		return err
 	}
 	defer det.Close()
 	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.Decode == "dark", NoNMS: false})
@@ -188,20 +186,9 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		}
 		t1 := time.Now()
 		st.decode += t1.Sub(t0)
-		boxes = boxes[:0]
-		if n%o.DetInterval != 0 {
-			for _, p := range people {
-				if b, ok := track.BoxFromKeypoints(p.Keypoints, float32(o.KptThr), 1.25, frame.Cols(), frame.Rows()); ok {
-					boxes = append(boxes, b)
-				}
-			}
-		}
-		if n%o.DetInterval == 0 || len(boxes) == 0 {
-			d, err := det.Detect(frame)
-			if err != nil {
-				return fmt.Errorf("video: frame %d: %w", n, err)
-			}
-			boxes = append(boxes[:0], d...)
+		boxes, err = frameBoxes(boxes, det, frame, people, n, o.DetInterval, float32(o.KptThr))
+		if err != nil {
+			return fmt.Errorf("video: frame %d: %w", n, err)
 		}
 		t2 := time.Now()
 		st.detect += t2.Sub(t1)

@@ -55,6 +55,9 @@ type poseResult struct {
 }
 
 func runWebcam(o webcamOptions) error {
+	if o.DetInterval < 1 {
+		return fmt.Errorf("webcam: --det-interval %d: want 1 or more", o.DetInterval)
+	}
 	// gocv's NewWindow aborts the process without a display: check first.
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("webcam: no display ($DISPLAY is not set); use `keypoints video` on a file instead")
@@ -73,11 +76,9 @@ func runWebcam(o webcamOptions) error {
 	if err != nil {
 		return err
 	}
-	var det detect.Detector = &detect.WholeImage{}
-	if !o.WholeImage {
-		if det, err = newDetector(o.Detector); err != nil {
-			return err
-		}
+	det, err := newDetector(o.Detector, o.WholeImage)
+	if err != nil {
+		return err
 	}
 	defer det.Close()
 	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip})
@@ -104,6 +105,7 @@ func runWebcam(o webcamOptions) error {
 		defer close(done)
 		tracker, _ := track.NewTracker(topts)
 		var people []track.Person
+		var boxes []detect.Box
 		n := 0
 		for job := range jobs {
 			for len(toggles) > 0 {
@@ -119,19 +121,7 @@ func runWebcam(o webcamOptions) error {
 					tracker, _ = track.NewTracker(topts)
 				}
 			}
-			var boxes []detect.Box
-			if n%o.DetInterval != 0 {
-				for _, p := range people {
-					if b, ok := track.BoxFromKeypoints(p.Keypoints, 0.3, 1.25, job.frame.Cols(), job.frame.Rows()); ok {
-						boxes = append(boxes, b)
-					}
-				}
-			}
-			if len(boxes) == 0 {
-				if d, err := det.Detect(job.frame); err == nil {
-					boxes = append(boxes, d...)
-				}
-			}
+			boxes, _ = frameBoxes(boxes, det, job.frame, people, n, o.DetInterval, 0.3)
 			people, _ = est.Estimate(job.frame, boxes)
 			if tracker != nil {
 				tracker.Update(people, time.Since(job.at).Seconds()+float64(n)/30)
