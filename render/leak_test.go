@@ -3,22 +3,10 @@
 package render
 
 import (
-	"bytes"
-	"fmt"
-	"os"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/dypose/dypose/internal/matleak"
 )
 
-// TestMain fails the run if any gocv Mat is left open (go test -tags matprofile).
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if n := gocv.MatProfile.Count(); n > 0 {
-		var b bytes.Buffer
-		gocv.MatProfile.WriteTo(&b, 1)
-		fmt.Fprintf(os.Stderr, "render: %d Mats leaked:\n%s", n, b.String())
-		code = 1
-	}
-	os.Exit(code)
-}
+// TestMain fails the run when a test leaves Mats open (go test -tags matprofile).
+func TestMain(m *testing.M) { matleak.Main(m, "render") }
