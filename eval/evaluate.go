@@ -7,7 +7,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/internal/parallel"
 )
 
 // Per-detection outcome flags at one (area range, OKS threshold).
@@ -141,7 +141,7 @@ func (e *evaluator) evaluateAll() []*imgEval {
 	nImg := len(e.imgIDs)
 	evals := make([]*imgEval, len(e.catIDs)*nImg)
 	const minImagesPerWorker = 64
-	nn.ParallelFor(nImg, minImagesPerWorker, func(lo, hi int) {
+	parallel.For(nImg, minImagesPerWorker, func(lo, hi int) {
 		var w workspace
 		for c := range e.catIDs {
 			for i := lo; i < hi; i++ {

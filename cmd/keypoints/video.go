@@ -177,8 +177,10 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	start := time.Now()
 	n := 0
 	for ; ; n++ {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("video: interrupted after %d frames: %w (no output written)", n, err)
+		if ctx.Err() != nil {
+			// Ctrl-C: stop reading and finish the files with the frames so far.
+			fmt.Fprintf(c.App.ErrWriter, "video: interrupted after %d frames; finishing the output\n", n)
+			break
 		}
 		t0 := time.Now()
 		if !capture.Read(&frame) || frame.Empty() {

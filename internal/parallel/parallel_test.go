@@ -1,4 +1,4 @@
-package nn_test
+package parallel_test
 
 import (
 	"runtime"
@@ -7,10 +7,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/internal/parallel"
 )
 
-func TestParallelForCoversOnce(t *testing.T) {
+func TestForCoversOnce(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	tests := []struct {
 		name        string
@@ -25,7 +25,7 @@ func TestParallelForCoversOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hits := make([]int32, tt.n)
-			nn.ParallelFor(tt.n, tt.minChunk, func(lo, hi int) {
+			parallel.For(tt.n, tt.minChunk, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
 					atomic.AddInt32(&hits[i], 1)
 				}
@@ -37,18 +37,18 @@ func TestParallelForCoversOnce(t *testing.T) {
 	}
 }
 
-// TestParallelForNested runs ParallelFor inside ParallelFor chunks and from
+// TestParallelForNested runs For inside For chunks and from
 // several goroutines at once: chunks that find no idle worker run on the
 // caller, so this must finish.
-func TestParallelForNested(t *testing.T) {
+func TestForNested(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	var total atomic.Int64
 	done := make(chan struct{})
 	for range 4 {
 		go func() {
-			nn.ParallelFor(64, 1, func(lo, hi int) {
+			parallel.For(64, 1, func(lo, hi int) {
 				for range hi - lo {
-					nn.ParallelFor(100, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
+					parallel.For(100, 1, func(lo, hi int) { total.Add(int64(hi - lo)) })
 				}
 			})
 			done <- struct{}{}
@@ -60,7 +60,7 @@ func TestParallelForNested(t *testing.T) {
 	assert.EqualValues(t, 4*64*100, total.Load())
 }
 
-func TestParallelForAllocs(t *testing.T) {
+func TestForAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	dst := make([]float32, 1<<12)
 	fn := func(lo, hi int) {
@@ -68,8 +68,8 @@ func TestParallelForAllocs(t *testing.T) {
 			dst[i]++
 		}
 	}
-	nn.ParallelFor(len(dst), 16, fn)
-	allocs := testing.AllocsPerRun(50, func() { nn.ParallelFor(len(dst), 16, fn) })
+	parallel.For(len(dst), 16, fn)
+	allocs := testing.AllocsPerRun(50, func() { parallel.For(len(dst), 16, fn) })
 	assert.Zero(t, allocs)
 	assert.InDelta(t, 52, dst[0], 0) // 1 + AllocsPerRun's warm-up call + 50
 }
