@@ -5,7 +5,7 @@
 #   scripts/bench_compare.sh [THREADS] [ARCH...]
 #
 # Environment: REPS (20), TRAIN_REPS (3), WARMUP (3), INPUT (256x192),
-# SKIP_TRAIN=1 for inference only, BLAS_THREADS=B for OpenBLAS threads other
+# SKIP_TRAIN=1 for inference only, BLAS_THREADS=B for OpenBLAS threads (ours; default 1) other
 # than THREADS (ours only). PyTorch runs with OMP_WAIT_POLICY=PASSIVE: on a shared machine OpenMP's spinning barriers made its 2-thread inference
 # 10-100x slower (seconds per crop), which would flatter us.
 set -euo pipefail

@@ -8,6 +8,8 @@ import (
 	"os"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/dypose/dypose/nn"
 )
 
 func newApp() *cli.App {
@@ -32,6 +34,14 @@ func newApp() *cli.App {
 }
 
 func main() {
+	// dypose spreads depthwise convolutions, DY-ReLU and the 1×1 GEMMs over
+	// the cores with its own workers; OpenBLAS threads on top of them spin
+	// between the network's many small GEMMs and take the cores away
+	// (measured: batch-8 inference 32–35 ms with one BLAS thread against
+	// 42–49 ms with two, notes/speed.md). OPENBLAS_NUM_THREADS still wins.
+	if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
+		nn.SetBLASThreads(1)
+	}
 	if err := newApp().Run(os.Args); err != nil {
 		fmt.Fprintln(os.Stderr, "keypoints:", err)
 		os.Exit(1)
