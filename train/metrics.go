@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/dypose/dypose/internal/atomicfile"
 )
 
 // writeMetrics rewrites path with one JSON object per epoch, atomically
@@ -49,26 +50,9 @@ func readMetrics(path string, upTo int) ([]EpochMetrics, error) {
 	return out, sc.Err()
 }
 
-// writeFileAtomic writes data to a temporary file in path's directory and
-// renames it over path.
+// writeFileAtomic writes data to path atomically (internal/atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("train: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes 0600 files
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("train: write %s: %w", path, err)
 	}
 	return nil

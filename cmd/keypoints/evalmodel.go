@@ -13,6 +13,7 @@ import (
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/eval"
 	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/internal/atomicfile"
 	"github.com/dypose/dypose/train"
 )
 
@@ -101,7 +102,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		}
 	}
 	fmt.Fprintln(stderr)
-	if err := writeFileAtomic(o.Out, func(w io.Writer) error { return json.NewEncoder(w).Encode(results) }); err != nil {
+	if err := atomicfile.Write(o.Out, func(w io.Writer) error { return json.NewEncoder(w).Encode(results) }); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
 	decode := "argmax+quarter-offset"

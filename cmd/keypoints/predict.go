@@ -15,6 +15,7 @@ import (
 
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/internal/atomicfile"
 	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/render"
 	"github.com/dypose/dypose/track"
@@ -132,7 +133,7 @@ func runPredict(c *cli.Context, o predictOptions) error {
 		}
 	}
 	if o.JSON != "" {
-		if err := writeFileAtomic(o.JSON, func(w io.Writer) error {
+		if err := atomicfile.Write(o.JSON, func(w io.Writer) error {
 			enc := json.NewEncoder(w)
 			return enc.Encode(results)
 		}); err != nil {
@@ -342,28 +343,4 @@ func writeImageAtomic(dst string, img gocv.Mat) error {
 		return err
 	}
 	return nil
-}
-
-// writeFileAtomic writes through fn into a temporary file next to path and
-// renames it over path once complete.
-func writeFileAtomic(path string, fn func(io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
