@@ -35,6 +35,7 @@ type Estimator struct {
 	persons []eval.Person
 	centers [][2]float64
 	scales  [][2]float64
+	keep    []int
 }
 
 // NewEstimator prepares m for inference (BN folded) and returns an
@@ -98,25 +99,29 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	hm := e.model.Predict(e.in, e.opt.Flip)
 	_, k, hh, hw := hm.Dims4()
 	stride := float64(w) / float64(hw)
-	e.persons = e.persons[:0]
+	// e.persons keeps its keypoint buffers from frame to frame: only the
+	// people handed to the caller are allocated.
+	for len(e.persons) < n {
+		e.persons = append(e.persons, eval.Person{Keypoints: make([]float64, 3*k)})
+	}
+	e.persons = e.persons[:n]
 	for i := range n {
 		e.dec.Decode(e.kps, hm.Data[i*k*hh*hw:(i+1)*k*hh*hw], k, hh, hw)
 		inv := coco.AffineTransform(e.centers[i], e.scales[i], 0, w, h, true)
 		pose.ToImage(e.kps, pose.Affine(inv), stride)
-		p := eval.Person{Keypoints: make([]float64, 3*k),
-			Area: e.scales[i][0] * e.scales[i][1] * coco.PixelStd * coco.PixelStd}
+		p := &e.persons[i]
+		p.Area = e.scales[i][0] * e.scales[i][1] * coco.PixelStd * coco.PixelStd
 		for j, kp := range e.kps {
 			p.Keypoints[3*j], p.Keypoints[3*j+1], p.Keypoints[3*j+2] = float64(kp.X), float64(kp.Y), float64(kp.Score)
 		}
 		p.Score = eval.Rescore(float64(boxes[i].Score), p.Keypoints, eval.DefaultKeypointThreshold)
-		e.persons = append(e.persons, p)
 	}
-	var keep []int
+	keep := e.keep[:0]
 	if e.opt.NoNMS {
-		keep = make([]int, n)
-		for i := range keep {
-			keep[i] = i
+		for i := range n {
+			keep = append(keep, i)
 		}
+		e.keep = keep
 	} else {
 		keep = eval.OKSNMS(e.persons, eval.DefaultOKSNMSThreshold, e.sigmas)
 	}
