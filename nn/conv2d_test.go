@@ -202,21 +202,8 @@ func TestConv2DFixtures(t *testing.T) {
 		{"grouped", 6, 4, 3, 1, 2, 2, true},
 	} {
 		t.Run(cc.name, func(t *testing.T) {
-			get := func(s string) *nn.Tensor { return nntest.Get(t, tf, cc.name+"."+s) }
 			c := nn.NewConv2D(cc.cin, cc.cout, cc.k, cc.stride, cc.pad, cc.g, cc.bias, nntest.Rand(1))
-			c.Weight.Value.CopyFrom(get("weight"))
-			if cc.bias {
-				c.Bias.Value.CopyFrom(get("bias"))
-			}
-			y := c.Forward(get("x"))
-			nntest.AssertClose(t, get("y"), y, 1e-5, "y")
-			nn.ZeroGrad(c.Params())
-			dx := c.Backward(get("dy"))
-			nntest.AssertClose(t, get("dx"), dx, 1e-4, "dx")
-			nntest.AssertClose(t, get("dweight"), c.Weight.Grad, 1e-4, "dweight")
-			if cc.bias {
-				nntest.AssertClose(t, get("dbias"), c.Bias.Grad, 1e-4, "dbias")
-			}
+			nntest.MatchFixture(t, c, tf, cc.name)
 		})
 	}
 }

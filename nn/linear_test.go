@@ -72,21 +72,8 @@ func TestLinearFixtures(t *testing.T) {
 		{"pooled", 6, 4, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			get := func(s string) *nn.Tensor { return nntest.Get(t, tf, tc.name+"."+s) }
 			l := nn.NewLinear(tc.in, tc.out, tc.bias, nntest.Rand(1))
-			l.Weight.Value.CopyFrom(get("weight"))
-			if tc.bias {
-				l.Bias.Value.CopyFrom(get("bias"))
-			}
-			nntest.AssertClose(t, get("y"), l.Forward(get("x")), 1e-5, "y")
-			nn.ZeroGrad(l.Params())
-			dx := l.Backward(get("dy"))
-			assert.Equal(t, get("x").Shape, dx.Shape)
-			nntest.AssertClose(t, get("dx"), dx, 1e-4, "dx")
-			nntest.AssertClose(t, get("dweight"), l.Weight.Grad, 1e-4, "dweight")
-			if tc.bias {
-				nntest.AssertClose(t, get("dbias"), l.Bias.Grad, 1e-4, "dbias")
-			}
+			nntest.MatchFixture(t, l, tf, tc.name)
 		})
 	}
 }

@@ -141,3 +141,29 @@ func AssertClose(t testing.TB, want, got *nn.Tensor, tol float64, what string) {
 		t.Errorf("%s: %d of %d values off (worst at %d: got %g want %g)", what, bad, want.Len(), at, got.Data[at], want.Data[at])
 	}
 }
+
+// MatchFixture checks a layer against one case of a PyTorch fixture whose
+// tensors are named prefix+"."+{x, dy, y, dx} and, per parameter, the
+// parameter itself and its gradient "d"+name ("weight", "dweight"). It
+// loads the parameters into l, runs Forward (1e-5) and Backward (1e-4 for
+// dx and every parameter gradient), as scripts/fixtures_nn_*.py write them.
+func MatchFixture(t *testing.T, l nn.Layer, tf *nn.TensorFile, prefix string) {
+	t.Helper()
+	get := func(s string) *nn.Tensor { return Get(t, tf, prefix+"."+s) }
+	ps := l.Params()
+	for _, p := range ps {
+		p.Value.CopyFrom(get(p.Name))
+	}
+	y := l.Forward(get("x"))
+	require.Equal(t, get("y").Shape, y.Shape, "y shape")
+	AssertClose(t, get("y"), y, 1e-5, "y")
+	nn.ZeroGrad(ps)
+	dx := l.Backward(get("dy"))
+	require.Equal(t, get("x").Shape, dx.Shape, "dx shape")
+	AssertClose(t, get("dx"), dx, 1e-4, "dx")
+	for _, p := range ps {
+		if p.Trainable() {
+			AssertClose(t, get("d"+p.Name), p.Grad, 1e-4, "d"+p.Name)
+		}
+	}
+}
