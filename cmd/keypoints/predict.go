@@ -45,19 +45,16 @@ func newPredictCmd() *cli.Command {
 		Name:      "predict",
 		Usage:     "estimate poses on images, folders or globs; draw them and write COCO results JSON",
 		ArgsUsage: "INPUT...",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
 			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names)", Destination: &o.OutDir},
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
-			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
-			&cli.BoolFlag{Name: "whole-image", Usage: "one person per image: the whole frame", Destination: &o.WholeImage},
 			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
 			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax (quarter-pixel shift) or dark", Destination: &o.Decode},
 			&cli.BoolFlag{Name: "draw-boxes", Usage: "draw person boxes with their scores", Destination: &o.DrawBoxes},
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
 			&cli.Float64Flag{Name: "box-thr", Value: 0.0, Usage: "minimum detection score for --boxes", Destination: &o.BoxThr},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			o.Inputs = c.Args().Slice()
 			return runPredict(c, o)
@@ -183,6 +180,16 @@ func predictFile(path string, src *boxSource, est *infer.Estimator, rend *render
 		}
 	}
 	return people, id, nil
+}
+
+// poseFlags are the flags every inference command shares: the model and
+// where person boxes come from.
+func poseFlags(model, detector *string, wholeImage *bool) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: model},
+		&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: detector},
+		&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole image", Destination: wholeImage},
+	}
 }
 
 // boxSource gives person boxes for an image: from a detections file, a

@@ -38,18 +38,15 @@ func newVideoCmd() *cli.Command {
 		Name:      "video",
 		Usage:     "estimate poses in a video file: annotated video out, one JSON line per frame",
 		ArgsUsage: "IN",
-		Flags: []cli.Flag{
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
 			&cli.StringFlag{Name: "out", Usage: "annotated video (same size, fps and frame count; .mp4 → mp4v, .avi → MJPG)", Destination: &o.Out},
 			&cli.StringFlag{Name: "jsonl", Usage: "one JSON line per frame read: {frame, time_s, people}", Destination: &o.JSONL},
-			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
-			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
-			&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole frame", Destination: &o.WholeImage},
 			&cli.IntFlag{Name: "det-interval", Value: 1, Usage: "run the detector every N frames; follow people by their keypoint boxes in between", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Usage: "One-Euro smoothing of keypoints along each track", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (off by default for video: it doubles the pose cost)", Destination: &o.Flip},
 			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax or dark", Destination: &o.Decode},
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
-		},
+		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return errors.New("video: want exactly one input video")

@@ -30,15 +30,12 @@ func newWebcamCmd() *cli.Command {
 	return &cli.Command{
 		Name:  "webcam",
 		Usage: "live pose estimation from a camera, in a window (keys: q/Esc quit, f flip test, s smoothing)",
-		Flags: []cli.Flag{
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
 			&cli.IntFlag{Name: "device", Value: 0, Usage: "camera index", Destination: &o.Device},
-			&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: &o.Model},
-			&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: &o.Detector},
-			&cli.BoolFlag{Name: "whole-image", Usage: "one person: the whole frame", Destination: &o.WholeImage},
 			&cli.IntFlag{Name: "det-interval", Value: 5, Usage: "run the detector every N processed frames", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Value: true, Usage: "One-Euro smoothing (toggle with s)", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (toggle with f)", Destination: &o.Flip},
-		},
+		),
 		Action: func(c *cli.Context) error { return runWebcam(o) },
 	}
 }
