@@ -59,9 +59,21 @@ type Config struct {
 	WarmupIters int     `json:"warmup_iters" yaml:"warmup_iters"` // 500
 	WarmupRatio float64 `json:"warmup_ratio" yaml:"warmup_ratio"` // 0.001
 	ClipNorm    float64 `json:"clip_norm" yaml:"clip_norm"`       // global gradient-norm clip; 0 = off
+	// LossWeight multiplies the loss before back-propagation (mmpose's
+	// loss_weight); 1. Adam is blind to the loss scale except through its
+	// ε (1e-8): from scratch, SimpleBaseline's head (final layer N(0, 0.001))
+	// leaves the backbone's gradients at 1e-9…1e-11, where ε swallows most
+	// of each step, and a weight of ~1000 lets the backbone learn. The
+	// logged loss is the unweighted one.
+	LossWeight float64 `json:"loss_weight" yaml:"loss_weight"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
+
+	// Augmentation (SimpleBaseline's COCO settings; flips always on).
+	ScaleFactor  float64 `json:"scale_factor" yaml:"scale_factor"`     // box scale × clip(N(0,1)·f + 1, 1−f, 1+f); 0.35
+	RotFactor    float64 `json:"rot_factor" yaml:"rot_factor"`         // rotation clip(N(0,1)·f, −2f, 2f)° with probability 0.6; 45
+	HalfBodyProb float64 `json:"half_body_prob" yaml:"half_body_prob"` // upper- or lower-body crop probability; 0.3
 
 	Workers  int    `json:"workers" yaml:"workers"`                   // data-loading goroutines; 0 = GOMAXPROCS
 	Seed     uint64 `json:"seed" yaml:"seed"`                         // 1: weights, sample order, augmentation
@@ -76,11 +88,13 @@ type Config struct {
 
 // Default returns the paper's recipe (see Config).
 func Default() Config {
+	aug := coco.DefaultAugmentation()
 	return Config{
 		Arch: pose.DefaultArch, Epochs: 210, Batch: 32, LR: 1e-3, Optimizer: OptimizerAdam,
 		Schedule: ScheduleStep, Milestones: []int{170, 200}, Gamma: 0.1,
 		WarmupIters: 500, WarmupRatio: 0.001,
-		Input: "256x192", Sigma: 2, Seed: 1, ValEvery: 10, FlipTest: true,
+		LossWeight: 1, Input: "256x192", Sigma: 2, Seed: 1, ValEvery: 10, FlipTest: true,
+		ScaleFactor: aug.ScaleFactor, RotFactor: aug.RotFactor, HalfBodyProb: aug.HalfBodyProb,
 	}
 }
 
@@ -135,6 +149,13 @@ func (c Config) Geometry() (coco.Geometry, error) {
 	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride, Sigma: c.Sigma}, nil
 }
 
+// Augmentation returns the training augmentation of c.
+func (c Config) Augmentation() coco.Augmentation {
+	aug := coco.DefaultAugmentation()
+	aug.ScaleFactor, aug.RotFactor, aug.HalfBodyProb = c.ScaleFactor, c.RotFactor, c.HalfBodyProb
+	return aug
+}
+
 // Validate reports a config that cannot run.
 func (c Config) Validate() error {
 	var bad []string
@@ -167,6 +188,13 @@ func (c Config) Validate() error {
 	}
 	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
 		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
+	}
+	if !(c.LossWeight > 0) {
+		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))
+	}
+	if c.ScaleFactor < 0 || c.ScaleFactor >= 1 || c.RotFactor < 0 || c.HalfBodyProb < 0 || c.HalfBodyProb > 1 {
+		bad = append(bad, fmt.Sprintf("augmentation scale_factor %v, rot_factor %v, half_body_prob %v: want scale_factor in [0, 1), rot_factor ≥ 0, half_body_prob in [0, 1]",
+			c.ScaleFactor, c.RotFactor, c.HalfBodyProb))
 	}
 	if !(c.Sigma > 0) {
 		bad = append(bad, fmt.Sprintf("sigma %v, want > 0", c.Sigma))

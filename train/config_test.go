@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dypose/dypose/coco"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,6 +24,8 @@ func TestDefaultIsPaperRecipe(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [4]int{192, 256, 48, 64}, [4]int{g.InputW, g.InputH, g.HeatmapW, g.HeatmapH})
 	assert.InDelta(t, 0.0, d.ClipNorm, 0, "clipping off by default")
+	assert.InDelta(t, 1.0, d.LossWeight, 0)
+	assert.Equal(t, coco.DefaultAugmentation(), d.Augmentation(), "SimpleBaseline's augmentation")
 }
 
 func TestParseInput(t *testing.T) {
@@ -109,6 +112,10 @@ func TestValidateConfig(t *testing.T) {
 		{"bad schedule", func(c *Config) { c.Schedule = "poly" }},
 		{"negative clip", func(c *Config) { c.ClipNorm = -1 }},
 		{"bad input", func(c *Config) { c.Input = "100x100" }},
+		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
+		{"scale factor 1", func(c *Config) { c.ScaleFactor = 1 }},
+		{"negative rotation", func(c *Config) { c.RotFactor = -1 }},
+		{"half-body prob above 1", func(c *Config) { c.HalfBodyProb = 1.5 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok

@@ -226,7 +226,7 @@ func (t *Trainer) saveLast() error {
 func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, error) {
 	em := EpochMetrics{Epoch: epoch + 1}
 	g, k := t.geom, t.model.Arch.Keypoints
-	aug := coco.DefaultAugmentation()
+	aug := t.cfg.Augmentation()
 	ld, err := coco.NewLoader(t.samples, coco.LoaderOptions{
 		BatchSize: t.cfg.Batch, Workers: t.cfg.Workers, Seed: epochSeed(t.st.Seed, epoch),
 		Shuffle: true, DropLast: len(t.samples) >= t.cfg.Batch, Epochs: 1,
@@ -272,7 +272,7 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 			ld.Release(b)
 			return em, false, fmt.Errorf("train: epoch %d iteration %d (global %d): %w (%v)", epoch+1, step+1, t.st.Iter+1, ErrNonFinite, l)
 		}
-		t.model.Backward(t.loss.Backward())
+		t.model.Backward(t.scaledLossGrad())
 		if t.cfg.ClipNorm > 0 {
 			clipGradNorm(params, t.cfg.ClipNorm)
 		}
@@ -302,6 +302,17 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	em.Seconds = (prior + time.Since(start)).Seconds()
 	em.SamplesPerSec = float64(t.st.Seen) / em.Seconds
 	return em, true, nil
+}
+
+// scaledLossGrad is the loss's gradient times Config.LossWeight.
+func (t *Trainer) scaledLossGrad() *nn.Tensor {
+	g := t.loss.Backward()
+	if w := float32(t.cfg.LossWeight); w != 1 {
+		for i := range g.Data {
+			g.Data[i] *= w
+		}
+	}
+	return g
 }
 
 // defaultProgressEvery is the progress interval in iterations.

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dypose/dypose/nn"
+	"github.com/dypose/dypose/nn/nntest"
 	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/synth"
 )
@@ -151,4 +154,23 @@ func TestTrainInit(t *testing.T) {
 	d, err := Train(context.Background(), fromLast, Options{})
 	require.NoError(t, err)
 	assert.InDelta(t, b.Losses[0], d.Losses[0], 0, "last and best hold the same weights after the last epoch")
+}
+
+// TestLossWeightScalesGradient checks that Config.LossWeight multiplies the
+// gradient handed to the network and nothing else.
+func TestLossWeightScalesGradient(t *testing.T) {
+	pred := nntest.RandTensor(nntest.Rand(1), 2, 3, 4, 5)
+	target := nntest.RandTensor(nntest.Rand(2), 2, 3, 4, 5)
+	var ref nn.JointsMSELoss
+	ref.Forward(pred, target, nil)
+	want := ref.Backward().Clone()
+	tr := &Trainer{cfg: Config{LossWeight: 1000}}
+	tr.loss.Forward(pred, target, nil)
+	got := tr.scaledLossGrad()
+	for i := range want.Data {
+		require.InDelta(t, 1000*want.Data[i], got.Data[i], 1e-6*math.Abs(float64(1000*want.Data[i]))+1e-12)
+	}
+	tr.cfg.LossWeight = 1
+	tr.loss.Forward(pred, target, nil)
+	nntest.AssertClose(t, want, tr.scaledLossGrad(), 0, "weight 1 leaves the gradient alone")
 }

@@ -32,6 +32,10 @@ func newTrainCmd() *cli.Command {
 	warmIters := &cli.IntFlag{Name: "warmup-iters", Value: d.WarmupIters, Usage: "linear warm-up iterations (0: none)"}
 	warmRatio := &cli.Float64Flag{Name: "warmup-ratio", Value: d.WarmupRatio, Usage: "warm-up starting fraction of the learning rate"}
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
+	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
+	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
+	rotFactor := &cli.Float64Flag{Name: "rot-factor", Value: d.RotFactor, Usage: "augmentation: rotation clip(N(0,1)·f, −2f, 2f) degrees, with probability 0.6"}
+	halfBody := &cli.Float64Flag{Name: "half-body-prob", Value: d.HalfBodyProb, Usage: "augmentation: probability of an upper- or lower-body crop"}
 	input := &cli.StringFlag{Name: "input", Value: d.Input, Usage: "input size `HxW`; heatmaps are a quarter of it"}
 	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
 	workers := &cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "data-loading goroutines (0: one per core)"}
@@ -48,7 +52,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, input, sigma, workers, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, lossWeight, input, sigma, scaleFactor, rotFactor, halfBody, workers, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -106,6 +110,18 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(clip) {
 				cfg.ClipNorm = c.Float64(clip.Name)
+			}
+			if set(lossWeight) {
+				cfg.LossWeight = c.Float64(lossWeight.Name)
+			}
+			if set(scaleFactor) {
+				cfg.ScaleFactor = c.Float64(scaleFactor.Name)
+			}
+			if set(rotFactor) {
+				cfg.RotFactor = c.Float64(rotFactor.Name)
+			}
+			if set(halfBody) {
+				cfg.HalfBodyProb = c.Float64(halfBody.Name)
 			}
 			if set(input) {
 				cfg.Input = c.String(input.Name)
