@@ -99,7 +99,15 @@ func (c *ConvBN) Fuse() {
 	bn := c.BN
 	c.Conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
 	c.Fused = true
+	// The conv's output now feeds only the activation: let it work in place.
+	if a, ok := c.Act.(inplaceSetter); ok {
+		a.SetInplace(true)
+	}
 }
+
+// inplaceSetter is an activation that can overwrite its input at
+// inference (dyrelu.DyReLU).
+type inplaceSetter interface{ SetInplace(bool) }
 
 // SqueezeExcitation rescales each channel of x (N,C,H,W) by a gate from
 // its global context: s = mean_{h,w} x, g = hardsigmoid(fc2(relu(fc1(s)))),

@@ -3,6 +3,7 @@ package dyrelu
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/dypose/dypose/nn"
 )
@@ -37,6 +38,11 @@ type DyReLU struct {
 	// Training makes Forward keep its input for Backward. New layers train,
 	// as PyTorch modules do; SetTraining(false) for inference.
 	Training bool
+	// Inplace makes an inference Forward write y over x, as nn's in-place
+	// activations do: one buffer less to stream through the cache. Ignored
+	// while Training (Backward needs x). Set it only where x is not read
+	// again (after a convolution whose output feeds only this layer).
+	Inplace bool
 
 	// State of the last Forward. The buffers are sized on first use and
 	// reused; only x differs between modes (nil after an inference Forward).
@@ -50,6 +56,8 @@ type DyReLU struct {
 	coef   []float32 // (N, 2K, Cc): a^1..a^K, b^1..b^K
 	soft   []float32 // (N, H·W) softmax(z/τ); z is computed here first
 	pi     []float32 // (N, H·W) spatial attention
+	zPart  []float32 // (parts, N, H·W) partial spatial logits of poolSpatial
+	parts  int       // channel groups of the last poolSpatial
 
 	// Backward scratch.
 	dx      *nn.Tensor
@@ -63,7 +71,7 @@ type DyReLU struct {
 
 	// Method values made once in New so that handing them to
 	// nn.ParallelFor allocates nothing per call.
-	poolFn, spatialFn, applyFn, dpiFn, planeBackFn, poolBackFn func(lo, hi int)
+	poolFn, poolSpatialFn, applyFn, dpiFn, planeBackFn, poolBackFn func(lo, hi int)
 }
 
 // New returns a DY-ReLU layer of the given variant for `channels` channels,
@@ -98,7 +106,7 @@ func New(v Variant, channels int, cfg Config, rng *rand.Rand) *DyReLU {
 		nn.KaimingUniform(d.SpatialBias.Value, channels, rng)
 	}
 	d.poolFn = d.poolRange
-	d.spatialFn = d.spatialRange
+	d.poolSpatialFn = d.poolSpatialRange
 	d.applyFn = d.applyRange
 	d.dpiFn = d.dpiRange
 	d.planeBackFn = d.planeBackRange
@@ -134,6 +142,10 @@ func (d *DyReLU) SetTraining(on bool) {
 	}
 }
 
+// SetInplace sets Inplace; inference-only model builders (a BN-folding
+// Fuse) call it through a one-method interface.
+func (d *DyReLU) SetInplace(on bool) { d.Inplace = on }
+
 // Coefficients returns the coefficients of the last Forward as a (N, 2K, Cc)
 // row-major slice: a^1..a^K then b^1..b^K, Cc = 1 for A and C otherwise.
 // It is the layer's buffer, valid until the next Forward.
@@ -164,15 +176,24 @@ func (d *DyReLU) Forward(x *nn.Tensor) *nn.Tensor {
 	d.hid = grow(d.hid, n*d.Hidden)
 	d.sig = grow(d.sig, n*m)
 	d.coef = grow(d.coef, n*m)
-	d.y = nn.Ensure(d.y, n, c, h, w)
+	if d.Inplace && !d.Training {
+		d.y = x
+	} else {
+		if d.y == x { // the last Forward ran in place: x is not ours
+			d.y = nil
+		}
+		d.y = nn.Ensure(d.y, n, c, h, w)
+	}
 
-	nn.ParallelFor(n*c, d.planesPerChunk(), d.poolFn)
-	d.hyper()
 	if d.Variant == C {
 		d.soft = grow(d.soft, n*d.p)
 		d.pi = grow(d.pi, n*d.p)
-		nn.ParallelFor(n*d.p, planeGrain/c+1, d.spatialFn)
+		d.poolSpatial()
+		d.hyper()
 		d.attention()
+	} else {
+		nn.ParallelFor(n*c, d.planesPerChunk(), d.poolFn)
+		d.hyper()
 	}
 	nn.ParallelFor(n*c, d.planesPerChunk(), d.applyFn)
 	if !d.Training {
@@ -230,24 +251,41 @@ func (d *DyReLU) initLambda(j int) (init, lambda float32) {
 	return d.Config.InitAlpha[j], d.Config.LambdaA
 }
 
-// spatialRange computes z = spatial.bias + Σ_c spatial.weight[c]·x[n,c,·]
-// for flat positions [lo, hi) of (N, H·W), writing z into soft. The loop
-// runs over channels outermost so that each step is a contiguous axpy over
-// a row segment that stays in L1.
-func (d *DyReLU) spatialRange(lo, hi int) {
-	p, c, x := d.p, d.Channels, d.x.Data
-	ws, bs := d.SpatialWeight.Value.Data, d.SpatialBias.Value.Data[0]
-	for lo < hi {
-		s, q0 := lo/p, lo%p
-		q1 := min(p, q0+hi-lo)
-		z := d.soft[s*p+q0 : s*p+q1]
-		for i := range z {
-			z[i] = bs
+// poolSpatial computes the channel means (pooled) and the spatial logits z
+// (into soft) in one pass over x: each of `parts` channel groups reads its
+// planes once, adding each into the group's partial z while summing it,
+// and the partial z are then added up. Planes are contiguous, so each
+// group streams its share of x once (a split by position would read every
+// plane in short strided pieces).
+func (d *DyReLU) poolSpatial() {
+	n, p, c := d.n, d.p, d.Channels
+	d.parts = max(1, min(runtime.GOMAXPROCS(0), n*c*p/planeGrain, c))
+	d.zPart = grow(d.zPart, d.parts*n*p)
+	nn.ParallelFor(d.parts, 1, d.poolSpatialFn)
+	bs := d.SpatialBias.Value.Data[0]
+	for i := range d.soft[:n*p] {
+		z := bs
+		for g := range d.parts {
+			z += d.zPart[g*n*p+i]
 		}
-		for ch := 0; ch < c; ch++ {
-			axpy(z, ws[ch], x[(s*c+ch)*p+q0:(s*c+ch)*p+q1])
+		d.soft[i] = z
+	}
+}
+
+// poolSpatialRange runs channel groups [lo, hi) of poolSpatial.
+func (d *DyReLU) poolSpatialRange(lo, hi int) {
+	n, p, c, x := d.n, d.p, d.Channels, d.x.Data
+	ws := d.SpatialWeight.Value.Data
+	for g := lo; g < hi; g++ {
+		c0, c1 := g*c/d.parts, (g+1)*c/d.parts
+		for s := range n {
+			z := d.zPart[(g*n+s)*p : (g*n+s+1)*p]
+			clear(z)
+			for ch := c0; ch < c1; ch++ {
+				i := s*c + ch
+				d.pooled[i] = float32(sumAxpy(z, ws[ch], x[i*p:(i+1)*p]) / float64(p))
+			}
 		}
-		lo += q1 - q0
 	}
 }
 

@@ -572,3 +572,35 @@ func TestInferenceAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestInplaceMatches checks that an in-place inference Forward gives the
+// out-of-place result bit for bit, for planes on both sides of cgoMin (Go
+// and C kernels), and that training ignores Inplace.
+func TestInplaceMatches(t *testing.T) {
+	for _, v := range []Variant{A, B, C} {
+		for _, hw := range [][2]int{{4, 3}, {16, 12}} {
+			t.Run(fmt.Sprintf("%v/%dx%d", v, hw[0], hw[1]), func(t *testing.T) {
+				d := New(v, 16, DefaultConfig(), nntest.Rand(7))
+				widen(d, 3)
+				d.SetTraining(false)
+				x := nntest.RandTensor(nntest.Rand(9), 2, 16, hw[0], hw[1])
+				want := d.Forward(x).Clone()
+				d.SetInplace(true)
+				xin := x.Clone()
+				got := d.Forward(xin)
+				assert.Same(t, xin, got, "written over its input")
+				nntest.AssertClose(t, want, got, 0, "in place")
+				// Back to out of place: the input must not be written.
+				d.SetInplace(false)
+				x2 := x.Clone()
+				nntest.AssertClose(t, want, d.Forward(x2), 0, "out of place again")
+				nntest.AssertClose(t, x, x2, 0, "input untouched")
+				d.SetInplace(true)
+				d.SetTraining(true)
+				x3 := x.Clone()
+				d.Forward(x3)
+				nntest.AssertClose(t, x, x3, 0, "training ignores Inplace")
+			})
+		}
+	}
+}

@@ -121,6 +121,28 @@ func softmaxDiv(z []float32, tau float32) {
 	}
 }
 
+// sumAxpy adds a·x into z and returns Σx in float64 (mean's and axpy's
+// passes over one plane fused into one read).
+func sumAxpy(z []float32, a float32, x []float32) float64 {
+	if len(z) >= cgoMin {
+		return sumAxpyC(z, a, x)
+	}
+	x = x[:len(z)]
+	var s0, s1 float64
+	i := 0
+	for ; i+2 <= len(x); i += 2 {
+		z[i] += a * x[i]
+		z[i+1] += a * x[i+1]
+		s0 += float64(x[i])
+		s1 += float64(x[i+1])
+	}
+	for ; i < len(x); i++ {
+		z[i] += a * x[i]
+		s0 += float64(x[i])
+	}
+	return s0 + s1
+}
+
 // axpy adds a·x into z.
 func axpy(z []float32, a float32, x []float32) {
 	if len(z) >= cgoMin {

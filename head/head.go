@@ -147,6 +147,12 @@ func (h *Head) Fuse() {
 			}
 			conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
 			seq.Layers[i] = foldedBN{}
+			// The conv's output now feeds only the activation: let it work in place.
+			if i+1 < len(seq.Layers) {
+				if a, ok := seq.Layers[i+1].(interface{ SetInplace(bool) }); ok {
+					a.SetInplace(true)
+				}
+			}
 		}
 	}
 }
