@@ -166,25 +166,33 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		jw = bufio.NewWriter(jl)
 	}
 
-	frame := gocv.NewMat()
-	defer frame.Close()
 	var st stageTimes
 	var people []track.Person
 	var boxes []detect.Box
+	pipe := startFramePipeline(capture, func(m gocv.Mat, line []byte) error {
+		if writer != nil {
+			if err := writer.Write(m); err != nil {
+				return err
+			}
+		}
+		if jw != nil {
+			jw.Write(line)
+			return jw.WriteByte('\n')
+		}
+		return nil
+	})
+	defer pipe.close()
 	start := time.Now()
-	n := 0
-	for ; ; n++ {
+	n, posed := 0, 0
+	for f := range pipe.decoded {
 		if ctx.Err() != nil {
 			// Ctrl-C: stop reading and finish the files with the frames so far.
 			fmt.Fprintf(c.App.ErrWriter, "video: interrupted after %d frames; finishing the output\n", n)
+			pipe.free <- f
 			break
 		}
-		t0 := time.Now()
-		if !capture.Read(&frame) || frame.Empty() {
-			break
-		}
+		frame := f.mat
 		t1 := time.Now()
-		st.decode += t1.Sub(t0)
 		boxes, err = frameBoxes(boxes, det, frame, people, n, o.DetInterval, float32(o.KptThr))
 		if err != nil {
 			return fmt.Errorf("video: frame %d: %w", n, err)
@@ -195,6 +203,7 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		if err != nil {
 			return fmt.Errorf("video: frame %d: %w", n, err)
 		}
+		posed += len(people)
 		tsec := float64(n) / fps
 		if err := tracker.Update(people, tsec); err != nil {
 			return fmt.Errorf("video: frame %d: %w", n, err)
@@ -204,13 +213,7 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		if writer != nil {
 			rend.Draw(&frame, people)
 		}
-		t4 := time.Now()
-		st.draw += t4.Sub(t3)
-		if writer != nil {
-			if err := writer.Write(frame); err != nil {
-				return fmt.Errorf("video: frame %d: %w", n, err)
-			}
-		}
+		f.line = f.line[:0]
 		if jw != nil {
 			rec := frameRecord{Frame: n, TimeS: tsec, People: make([]videoPerson, 0, len(people))}
 			for _, p := range people {
@@ -221,12 +224,20 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 			if err != nil {
 				return err
 			}
-			jw.Write(line)
-			jw.WriteByte('\n')
+			f.line = append(f.line, line...)
 		}
-		st.encode += time.Since(t4)
+		st.draw += time.Since(t3)
+		pipe.toWrite <- f
+		n++
 	}
+	if err := pipe.finish(); err != nil {
+		return fmt.Errorf("video: frame output: %w", err)
+	}
+	st.decode, st.encode = pipe.decodeTime, pipe.encodeTime
 	if n == 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("video: interrupted before the first frame: %w", ctx.Err())
+		}
 		return fmt.Errorf("video: %s: no frame could be read", o.In)
 	}
 	if writer != nil {
@@ -253,7 +264,111 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	per := func(d time.Duration) string {
 		return fmt.Sprintf("%6.2f ms", float64(d.Microseconds())/1000/float64(n))
 	}
-	fmt.Fprintf(c.App.ErrWriter, "video: %d frames in %.1f s (%.1f FPS), per frame: decode %s, detect %s, pose %s, draw %s, encode %s\n",
-		n, total.Seconds(), float64(n)/total.Seconds(), per(st.decode), per(st.detect), per(st.pose), per(st.draw), per(st.encode))
+	fmt.Fprintf(c.App.ErrWriter, "video: %d frames in %.1f s (%.1f FPS), %.2f people per frame; per frame: decode %s, detect %s, pose %s, draw %s, encode %s (decode and encode run alongside)\n",
+		n, total.Seconds(), float64(n)/total.Seconds(), float64(posed)/float64(n),
+		per(st.decode), per(st.detect), per(st.pose), per(st.draw), per(st.encode))
 	return nil
+}
+
+// framePipeline overlaps a video's decoding and encoding with the pose
+// work: a reader goroutine decodes ahead into a small ring of frames, the
+// caller takes them from decoded, and a writer goroutine passes each frame
+// sent to toWrite to its write function, in order, and recycles it. Only
+// one goroutine touches a frame's Mat at a time.
+type framePipeline struct {
+	decoded <-chan *pipeFrame
+	toWrite chan<- *pipeFrame
+	free    chan *pipeFrame
+
+	done                   chan struct{} // closed to stop the reader
+	readerDone, writerDone chan struct{}
+	frames                 []*pipeFrame
+	writeErr               error
+	finished               bool
+	// Busy time of the two goroutines, valid after finish.
+	decodeTime, encodeTime time.Duration
+}
+
+// pipeFrame is one decoded frame and its JSON line.
+type pipeFrame struct {
+	mat  gocv.Mat
+	line []byte
+}
+
+// pipelineDepth is the number of frames in flight: enough for the reader
+// and writer to stay one frame ahead and behind.
+const pipelineDepth = 4
+
+func startFramePipeline(capture *gocv.VideoCapture, write func(gocv.Mat, []byte) error) *framePipeline {
+	decoded := make(chan *pipeFrame, pipelineDepth)
+	toWrite := make(chan *pipeFrame, pipelineDepth)
+	p := &framePipeline{decoded: decoded, toWrite: toWrite, free: make(chan *pipeFrame, pipelineDepth),
+		done: make(chan struct{}), readerDone: make(chan struct{}), writerDone: make(chan struct{})}
+	for range pipelineDepth {
+		f := &pipeFrame{mat: gocv.NewMat()}
+		p.frames = append(p.frames, f)
+		p.free <- f
+	}
+	go func() {
+		defer close(p.readerDone)
+		defer close(decoded)
+		for {
+			var f *pipeFrame
+			select {
+			case f = <-p.free:
+			case <-p.done:
+				return
+			}
+			t := time.Now()
+			ok := capture.Read(&f.mat) && !f.mat.Empty()
+			p.decodeTime += time.Since(t)
+			if !ok {
+				p.free <- f
+				return
+			}
+			select {
+			case decoded <- f:
+			case <-p.done:
+				p.free <- f
+				return
+			}
+		}
+	}()
+	go func() {
+		defer close(p.writerDone)
+		for f := range toWrite {
+			t := time.Now()
+			if p.writeErr == nil {
+				p.writeErr = write(f.mat, f.line)
+			}
+			p.encodeTime += time.Since(t)
+			p.free <- f
+		}
+	}()
+	return p
+}
+
+// finish stops the reader, waits for the writer to write every frame sent
+// and returns its first error. The stage times are valid afterwards.
+func (p *framePipeline) finish() error {
+	if p.finished {
+		return p.writeErr
+	}
+	p.finished = true
+	close(p.done)
+	for range p.decoded { // unblock a reader waiting to hand over a frame
+	}
+	<-p.readerDone
+	close(p.toWrite)
+	<-p.writerDone
+	return p.writeErr
+}
+
+// close finishes the pipeline (if the caller returned early) and frees the
+// frames.
+func (p *framePipeline) close() {
+	p.finish()
+	for _, f := range p.frames {
+		f.mat.Close()
+	}
 }

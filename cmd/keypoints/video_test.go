@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -75,6 +76,27 @@ func TestVideoCmd(t *testing.T) {
 		lines++
 	}
 	assert.Equal(t, frames, lines, "one JSON line per frame read")
+}
+
+// TestVideoInterrupted cancels before the first frame: the decoding and
+// encoding goroutines must stop without a deadlock and leave no output, not
+// even a temporary file.
+func TestVideoInterrupted(t *testing.T) {
+	model := tinyModel(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.avi")
+	writeClip(t, in, 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	app := newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+	err := app.RunContext(ctx, []string{"keypoints", "video", "--model", model, "--whole-image",
+		"--out", filepath.Join(dir, "out.avi"), "--jsonl", filepath.Join(dir, "out.jsonl"), in})
+	require.ErrorIs(t, err, context.Canceled)
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only the input is left")
+	assert.Equal(t, "in.avi", entries[0].Name())
 }
 
 func TestVideoBadInput(t *testing.T) {
