@@ -213,18 +213,17 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		if writer != nil {
 			rend.Draw(&frame, people)
 		}
-		f.line = f.line[:0]
+		f.line = nil
 		if jw != nil {
 			rec := frameRecord{Frame: n, TimeS: tsec, People: make([]videoPerson, 0, len(people))}
 			for _, p := range people {
 				rec.People = append(rec.People, videoPerson{Keypoints: p.Keypoints, Score: p.Score,
 					BBox: []float32{p.Box.X, p.Box.Y, p.Box.W, p.Box.H}, TrackID: p.TrackID})
 			}
-			line, err := json.Marshal(rec)
-			if err != nil {
+			// Marshalled here: people's buffers are reused by the next frame.
+			if f.line, err = json.Marshal(rec); err != nil {
 				return err
 			}
-			f.line = append(f.line, line...)
 		}
 		st.draw += time.Since(t3)
 		pipe.toWrite <- f
