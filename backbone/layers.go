@@ -99,15 +99,24 @@ func (c *ConvBN) Fuse() {
 	bn := c.BN
 	c.Conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
 	c.Fused = true
-	// The conv's output now feeds only the activation: let it work in place.
+	// The conv's output now feeds only the activation: let it work in place,
+	// and take over the conv's bias where it can (see dyrelu.FoldInputBias).
 	if a, ok := c.Act.(inplaceSetter); ok {
 		a.SetInplace(true)
+	}
+	if a, ok := c.Act.(biasFolder); ok && a.FoldInputBias(c.Conv.Bias.Value.Data) {
+		c.Conv.Bias = nil
 	}
 }
 
 // inplaceSetter is an activation that can overwrite its input at
 // inference (dyrelu.DyReLU).
 type inplaceSetter interface{ SetInplace(bool) }
+
+// biasFolder is an activation that can add its input's per-channel bias
+// itself at inference, more cheaply than the convolution before it
+// (dyrelu.DyReLU); FoldInputBias reports whether it took the bias.
+type biasFolder interface{ FoldInputBias([]float32) bool }
 
 // SqueezeExcitation rescales each channel of x (N,C,H,W) by a gate from
 // its global context: s = mean_{h,w} x, g = hardsigmoid(fc2(relu(fc1(s)))),

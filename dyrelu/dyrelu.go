@@ -59,6 +59,13 @@ type DyReLU struct {
 	zPart  []float32 // (parts, N, H·W) partial spatial logits of poolSpatial
 	parts  int       // channel groups of the last poolSpatial
 
+	// Set by FoldInputBias: the per-channel bias the layer adds to its
+	// input, the spatial bias with Σ ws·inBias taken in, and the applied
+	// coefficients b^k + a^k·inBias (coef keeps the layer's own).
+	inBias []float32
+	zBias  float32
+	acoef  []float32
+
 	// Backward scratch.
 	dx      *nn.Tensor
 	dcoefP  []float32 // (N, C, 2K) per-plane sums of the coefficient gradients
@@ -146,6 +153,31 @@ func (d *DyReLU) SetTraining(on bool) {
 // Fuse) call it through a one-method interface.
 func (d *DyReLU) SetInplace(on bool) { d.Inplace = on }
 
+// FoldInputBias makes the layer compute DY-ReLU(x + bias[c]) from x: a
+// preceding convolution's bias (BatchNorm folded in) is taken over, so that
+// the convolution need not write it into its output first. The bias moves
+// into the channel means, the spatial logits' constant and the intercepts
+// b^k + a^k·bias, all O(C) per sample. Inference only: Forward panics in
+// training mode. It reports false, taking nothing, for variant A, whose
+// coefficients are shared by all channels.
+func (d *DyReLU) FoldInputBias(bias []float32) bool {
+	if d.Variant == A {
+		return false
+	}
+	if len(bias) != d.Channels {
+		panic(fmt.Sprintf("%s: DyReLU(%d channels).FoldInputBias: %d biases", errShape, d.Channels, len(bias)))
+	}
+	d.inBias = append([]float32(nil), bias...)
+	if d.Variant == C {
+		z := float64(d.SpatialBias.Value.Data[0])
+		for ch, w := range d.SpatialWeight.Value.Data {
+			z += float64(w) * float64(bias[ch])
+		}
+		d.zBias = float32(z)
+	}
+	return true
+}
+
 // Coefficients returns the coefficients of the last Forward as a (N, 2K, Cc)
 // row-major slice: a^1..a^K then b^1..b^K, Cc = 1 for A and C otherwise.
 // It is the layer's buffer, valid until the next Forward.
@@ -185,15 +217,27 @@ func (d *DyReLU) Forward(x *nn.Tensor) *nn.Tensor {
 		d.y = nn.Ensure(d.y, n, c, h, w)
 	}
 
+	if d.inBias != nil && d.Training {
+		panic("dyrelu: Forward in training mode after FoldInputBias (an inference-only fold)")
+	}
 	if d.Variant == C {
 		d.soft = grow(d.soft, n*d.p)
 		d.pi = grow(d.pi, n*d.p)
 		d.poolSpatial()
-		d.hyper()
-		d.attention()
 	} else {
 		nn.ParallelFor(n*c, d.planesPerChunk(), d.poolFn)
-		d.hyper()
+	}
+	if d.inBias != nil {
+		for i := range d.pooled[:n*c] {
+			d.pooled[i] += d.inBias[i%c]
+		}
+	}
+	d.hyper()
+	if d.Variant == C {
+		d.attention()
+	}
+	if d.inBias != nil {
+		d.foldCoef()
 	}
 	nn.ParallelFor(n*c, d.planesPerChunk(), d.applyFn)
 	if !d.Training {
@@ -227,19 +271,38 @@ func (d *DyReLU) hyper() {
 		}
 	}
 	linear(d.sig, d.hid, d.FC2Weight.Value.Data, d.FC2Bias.Value.Data, n, hd, m)
-	for i, v := range d.sig {
-		d.sig[i] = sigmoid(v)
-	}
 	for s := 0; s < n; s++ {
 		for j := 0; j < 2*k; j++ {
 			init, lambda := d.initLambda(j)
-			row := d.coef[(s*2*k+j)*cc : (s*2*k+j+1)*cc]
-			sig := d.sig[(s*2*k+j)*cc : (s*2*k+j+1)*cc]
-			for i, v := range sig {
-				row[i] = init + lambda*(2*v-1)
+			rows := (s*2*k + j) * cc
+			sigmoidCoefC(d.sig[rows:rows+cc], d.coef[rows:rows+cc], init, lambda)
+		}
+	}
+}
+
+// foldCoef writes acoef: coef with each intercept b^k replaced by
+// b^k + a^k·inBias, so that the activation of x equals that of x + inBias.
+func (d *DyReLU) foldCoef() {
+	k, cc := d.Config.K, d.cc()
+	d.acoef = grow(d.acoef, len(d.coef))
+	copy(d.acoef, d.coef)
+	for s := range d.n {
+		for j := range k {
+			a := d.coef[(s*2*k+j)*cc : (s*2*k+j+1)*cc]
+			b := d.acoef[(s*2*k+k+j)*cc : (s*2*k+k+j+1)*cc]
+			for ch, v := range a {
+				b[ch] += v * d.inBias[ch]
 			}
 		}
 	}
+}
+
+// applied returns the coefficients the activation applies to x.
+func (d *DyReLU) applied() []float32 {
+	if d.inBias != nil {
+		return d.acoef
+	}
+	return d.coef
 }
 
 // initLambda returns (α^j, λa) for slope rows j < K and (β^{j−K}, λb) for
@@ -263,6 +326,9 @@ func (d *DyReLU) poolSpatial() {
 	d.zPart = grow(d.zPart, d.parts*n*p)
 	nn.ParallelFor(d.parts, 1, d.poolSpatialFn)
 	bs := d.SpatialBias.Value.Data[0]
+	if d.inBias != nil {
+		bs = d.zBias
+	}
 	for i := range d.soft[:n*p] {
 		z := bs
 		for g := range d.parts {
@@ -279,12 +345,7 @@ func (d *DyReLU) poolSpatialRange(lo, hi int) {
 	for g := lo; g < hi; g++ {
 		c0, c1 := g*c/d.parts, (g+1)*c/d.parts
 		for s := range n {
-			z := d.zPart[(g*n+s)*p : (g*n+s+1)*p]
-			clear(z)
-			for ch := c0; ch < c1; ch++ {
-				i := s*c + ch
-				d.pooled[i] = float32(sumAxpy(z, ws[ch], x[i*p:(i+1)*p]) / float64(p))
-			}
+			poolSpatialC(d.zPart[(g*n+s)*p:(g*n+s+1)*p], d.pooled[s*c:(s+1)*c], ws, x[s*c*p:(s+1)*c*p], p, c0, c1)
 		}
 	}
 }
@@ -294,12 +355,7 @@ func (d *DyReLU) poolSpatialRange(lo, hi int) {
 func (d *DyReLU) attention() {
 	p := d.p
 	for s := 0; s < d.n; s++ {
-		soft := d.soft[s*p : (s+1)*p]
-		softmaxDiv(soft, d.Config.Tau)
-		pi := d.pi[s*p : (s+1)*p]
-		for i, v := range soft {
-			pi[i] = min(d.gamma*v, 1)
-		}
+		attentionC(d.soft[s*p:(s+1)*p], d.pi[s*p:(s+1)*p], d.Config.Tau, d.gamma)
 	}
 }
 
@@ -307,23 +363,24 @@ func (d *DyReLU) attention() {
 func (d *DyReLU) applyRange(lo, hi int) {
 	p, c, k, cc := d.p, d.Channels, d.Config.K, d.cc()
 	x, y := d.x.Data, d.y.Data
+	if k == 2 {
+		var pi []float32
+		if d.Variant == C {
+			pi = d.pi
+		}
+		applyPlanesC(y, x, pi, d.applied(), p, c, cc, lo, hi)
+		return
+	}
 	var ab [2 * maxStackK]float32
 	for i := lo; i < hi; i++ {
 		s, ch := i/c, i%c
-		coef := d.planeCoef(ab[:0], s, ch%cc, k, cc)
+		coef := planeCoef(ab[:0], d.applied(), s, ch%cc, k, cc)
 		src, dst := x[i*p:(i+1)*p], y[i*p:(i+1)*p]
 		var pi []float32
 		if d.Variant == C {
 			pi = d.pi[s*p : (s+1)*p]
 		}
-		switch {
-		case k == 2 && pi == nil:
-			apply2(dst, src, coef[0], coef[2], coef[1], coef[3])
-		case k == 2:
-			apply2Att(dst, src, pi, coef[0], coef[2], coef[1], coef[3])
-		default:
-			applyK(dst, src, pi, coef[:k], coef[k:])
-		}
+		applyK(dst, src, pi, coef[:k], coef[k:])
 	}
 }
 
@@ -331,10 +388,11 @@ func (d *DyReLU) applyRange(lo, hi int) {
 // arrays; larger K still works but allocates per plane.
 const maxStackK = 8
 
-// planeCoef appends a^1..a^K, b^1..b^K of sample s, channel group g to dst.
-func (d *DyReLU) planeCoef(dst []float32, s, g, k, cc int) []float32 {
+// planeCoef appends a^1..a^K, b^1..b^K of sample s, channel group g of
+// the (N, 2K, cc) coefficients coef to dst.
+func planeCoef(dst, coef []float32, s, g, k, cc int) []float32 {
 	for j := 0; j < 2*k; j++ {
-		dst = append(dst, d.coef[(s*2*k+j)*cc+g])
+		dst = append(dst, coef[(s*2*k+j)*cc+g])
 	}
 	return dst
 }
@@ -380,7 +438,7 @@ func (d *DyReLU) dpiRange(lo, hi int) {
 		dpi := d.dz[s*p+q0 : s*p+q1]
 		clear(dpi)
 		for ch := 0; ch < c; ch++ {
-			coef := d.planeCoef(ab[:0], s, ch%cc, k, cc)
+			coef := planeCoef(ab[:0], d.coef, s, ch%cc, k, cc)
 			off := (s*c+ch)*p + q0
 			dotMax(dpi, dy[off:off+len(dpi)], x[off:off+len(dpi)], coef[:k], coef[k:])
 		}
@@ -421,7 +479,7 @@ func (d *DyReLU) planeBackRange(lo, hi int) {
 	var ab [2 * maxStackK]float32
 	for i := lo; i < hi; i++ {
 		s, ch := i/c, i%c
-		coef := d.planeCoef(ab[:0], s, ch%cc, k, cc)
+		coef := planeCoef(ab[:0], d.coef, s, ch%cc, k, cc)
 		src, g, dst := x[i*p:(i+1)*p], dy[i*p:(i+1)*p], dx[i*p:(i+1)*p]
 		dcoef := d.dcoefP[i*2*k : (i+1)*2*k]
 		var pi, dz []float32

@@ -417,11 +417,7 @@ func TestKernelsMatchNaive(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a, b := []float32{tc.a1, tc.a2}, []float32{tc.b1, tc.b2}
 			fast, naive := make([]float32, size), make([]float32, size)
-			if tc.pi == nil {
-				apply2(fast, x, tc.a1, tc.b1, tc.a2, tc.b2)
-			} else {
-				apply2Att(fast, x, tc.pi, tc.a1, tc.b1, tc.a2, tc.b2)
-			}
+			applyPlanesC(fast, x, tc.pi, []float32{tc.a1, tc.a2, tc.b1, tc.b2}, size, 1, 1, 0, 1)
 			applyK(naive, x, tc.pi, a, b)
 			assert.InDeltaSlice(t, naive, fast, 0)
 
@@ -602,5 +598,37 @@ func TestInplaceMatches(t *testing.T) {
 				nntest.AssertClose(t, x, x3, 0, "training ignores Inplace")
 			})
 		}
+	}
+}
+
+// TestFoldInputBias checks that a layer given its input's bias computes on
+// x what it computes on x + bias, in place or not, for B and C; A refuses.
+func TestFoldInputBias(t *testing.T) {
+	for _, v := range []Variant{A, B, C} {
+		t.Run(v.String(), func(t *testing.T) {
+			const c = 16
+			d := New(v, c, DefaultConfig(), nntest.Rand(7))
+			widen(d, 3)
+			d.SetTraining(false)
+			x := nntest.RandTensor(nntest.Rand(9), 2, c, 6, 5)
+			bias := nntest.RandTensor(nntest.Rand(10), c).Data
+			xb := x.Clone()
+			for i := range xb.Data {
+				xb.Data[i] += bias[i/30%c]
+			}
+			want := d.Forward(xb).Clone()
+			wantCoef := append([]float32(nil), d.Coefficients()...)
+			if !d.FoldInputBias(bias) {
+				assert.Equal(t, A, v, "only A refuses")
+				return
+			}
+			assert.NotEqual(t, A, v)
+			nntest.AssertClose(t, want, d.Forward(x), 2e-6, "folded")
+			assert.InDeltaSlice(t, wantCoef, d.Coefficients(), 2e-6, "Coefficients are the layer's own")
+			d.SetInplace(true)
+			nntest.AssertClose(t, want, d.Forward(x.Clone()), 2e-6, "folded, in place")
+			d.SetTraining(true)
+			assert.Panics(t, func() { d.Forward(x) }, "training after the fold")
+		})
 	}
 }

@@ -1,10 +1,6 @@
 package dyrelu
 
-import (
-	"math"
-
-	"github.com/dypose/dypose/nn"
-)
+import "github.com/dypose/dypose/nn"
 
 // mean returns the average of x, summed in float64 with four accumulators
 // (independent chains keep the adds pipelined; float64 keeps a 12288-element
@@ -34,6 +30,10 @@ func linear(dst, x, w, b []float32, n, in, out int) {
 	for s := 0; s < n; s++ {
 		copy(dst[s*out:(s+1)*out], b)
 	}
+	if n == 1 {
+		nn.Sgemv(out, in, 1, w, in, x, 1, dst)
+		return
+	}
 	nn.Sgemm(false, true, n, out, in, 1, x, in, w, in, 1, dst, out)
 }
 
@@ -49,145 +49,11 @@ func linearBackward(dx, dW, db, dy, x, w []float32, n, in, out int) {
 	nn.Sgemm(false, false, n, in, out, 1, dy, out, w, in, 0, dx, in)
 }
 
-// sigmoid returns 1/(1+e^−v).
-func sigmoid(v float32) float32 { return 1 / (1 + expf(-v)) }
-
-// Range limits of expf: above expHi the result overflows float32, below
-// expLo it underflows to zero.
-const (
-	expHi = 88.72283
-	expLo = -103.97208
-)
-
-// expf returns e^v in float32, within 2 ulp of math.Exp for normal results.
-// It reduces v = k·ln2 + r with |r| ≤ ln2/2 (ln2 split in two parts so the
-// reduction is exact), evaluates a degree-7 Taylor polynomial for e^r (the
-// truncation error r⁸/8! < 2e-9 is below float32's epsilon) and scales by
-// 2^k through the exponent bits. It is 3–4× faster than going through
-// float64 math.Exp, which matters for the spatial softmax over H·W.
-//
-// Naive version: float32(math.Exp(float64(v))).
-func expf(v float32) float32 {
-	const (
-		log2e = 1.44269504088896341
-		ln2Hi = 0.693145751953125      // exact in float32, low bits zero
-		ln2Lo = 1.42860682030941723e-6 // ln2 − ln2Hi
-	)
-	switch {
-	case v != v: // NaN
-		return v
-	case v > expHi:
-		return float32(math.Inf(1))
-	case v < expLo:
-		return 0
-	}
-	t := v * log2e
-	if t < 0 {
-		t -= 0.5
-	} else {
-		t += 0.5
-	}
-	k := int32(t) // round to nearest
-	kf := float32(k)
-	r := (v - kf*ln2Hi) - kf*ln2Lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
-	switch {
-	case k < -125: // 2^k is subnormal: scale in two steps
-		return p * math.Float32frombits(uint32(k+127+64)<<23) * 0x1p-64
-	case k > 127: // 2^k overflows, p·2^k may not
-		return p * 2 * math.Float32frombits(uint32(k-1+127)<<23)
-	}
-	return p * math.Float32frombits(uint32(k+127)<<23)
-}
-
-// softmaxDiv replaces z by softmax(z/τ) (the division, not a multiply by
-// 1/τ, as torch evaluates z / tau).
-func softmaxDiv(z []float32, tau float32) {
-	mx := float32(math.Inf(-1))
-	for i, v := range z {
-		v /= tau
-		z[i] = v
-		mx = max(mx, v)
-	}
-	var sum float64
-	for i, v := range z {
-		e := expf(v - mx)
-		z[i] = e
-		sum += float64(e)
-	}
-	inv := float32(1 / sum)
-	for i := range z {
-		z[i] *= inv
-	}
-}
-
-// sumAxpy adds a·x into z and returns Σx in float64 (mean's and axpy's
-// passes over one plane fused into one read).
-func sumAxpy(z []float32, a float32, x []float32) float64 {
-	if len(z) >= cgoMin {
-		return sumAxpyC(z, a, x)
-	}
-	x = x[:len(z)]
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(x); i += 2 {
-		z[i] += a * x[i]
-		z[i+1] += a * x[i+1]
-		s0 += float64(x[i])
-		s1 += float64(x[i+1])
-	}
-	for ; i < len(x); i++ {
-		z[i] += a * x[i]
-		s0 += float64(x[i])
-	}
-	return s0 + s1
-}
-
-// axpy adds a·x into z.
-func axpy(z []float32, a float32, x []float32) {
-	if len(z) >= cgoMin {
-		axpyC(z, a, x)
-		return
-	}
-	x = x[:len(z)]
-	for i, v := range x {
-		z[i] += a * v
-	}
-}
-
-// apply2 is applyK for K = 2 without attention, with the four coefficients
-// in registers: dst[i] = max(a1·x[i] + b1, a2·x[i] + b2). The builtin max
-// compiles to a branch-free MAXSS sequence; an if-based max mispredicts on
-// about half the elements of real activations and runs 5–6× slower.
-func apply2(dst, x []float32, a1, b1, a2, b2 float32) {
-	if len(x) >= cgoMin {
-		apply2C(dst, x, a1, b1, a2, b2)
-		return
-	}
-	dst = dst[:len(x)]
-	for i, v := range x {
-		dst[i] = max(a1*v+b1, a2*v+b2)
-	}
-}
-
-// apply2Att is applyK for K = 2 with attention:
-// dst[i] = max(a1·x[i] + b1, a2·x[i] + b2) · pi[i].
-func apply2Att(dst, x, pi []float32, a1, b1, a2, b2 float32) {
-	if len(x) >= cgoMin {
-		apply2AttC(dst, x, pi, a1, b1, a2, b2)
-		return
-	}
-	dst, pi = dst[:len(x)], pi[:len(x)]
-	for i, v := range x {
-		dst[i] = max(a1*v+b1, a2*v+b2) * pi[i]
-	}
-}
-
 // applyK is the general (and naive) activation of one plane:
 //
 //	dst[i] = max_k(a[k]·x[i] + b[k]) · pi[i]   (pi nil: no attention)
 //
-// apply2 and apply2Att are its K = 2 specialisations.
+// simd.go's dy_apply2_planes is its K = 2 specialisation.
 func applyK(dst, x, pi []float32, a, b []float32) {
 	for i, v := range x {
 		m := a[0]*v + b[0]

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
+	"github.com/dypose/dypose/dyrelu"
 	"github.com/dypose/dypose/nn"
 	"github.com/dypose/dypose/nn/nntest"
 )
@@ -14,17 +15,21 @@ import (
 // statistics) and checks the heatmaps are unchanged and the BNs are gone;
 // a Deconv head keeps its BNs.
 func TestFuseMatchesUnfused(t *testing.T) {
+	dyC := func(c int) nn.Layer { return dyrelu.New(dyrelu.C, c, dyrelu.DefaultConfig(), nntest.Rand(uint64(c))) }
 	tests := []struct {
+		name     string
 		kind     Kind
+		act      NewAct
 		wantBNs  bool
 		channels int
 	}{
-		{DWUp, false, 16},
-		{Deconv, true, 16},
+		{"dwup", DWUp, relu, false, 16},
+		{"dwup-dyrelu-c", DWUp, dyC, false, 16}, // DY-ReLU takes over the conv biases
+		{"deconv", Deconv, relu, true, 16},
 	}
 	for _, tt := range tests {
-		t.Run(tt.kind.String(), func(t *testing.T) {
-			h := New(tt.kind, 8, tt.channels, 5, relu, nntest.Rand(1))
+		t.Run(tt.name, func(t *testing.T) {
+			h := New(tt.kind, 8, tt.channels, 5, tt.act, nntest.Rand(1))
 			rng := nntest.Rand(3)
 			for _, p := range h.Params() {
 				r := nntest.RandTensor(rng, p.Value.Len()).Data

@@ -147,10 +147,15 @@ func (h *Head) Fuse() {
 			}
 			conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
 			seq.Layers[i] = foldedBN{}
-			// The conv's output now feeds only the activation: let it work in place.
+			// The conv's output now feeds only the activation: let it work in
+			// place and add the conv's bias itself where it can (a 1×1 conv
+			// would otherwise write the bias into its output before the GEMM).
 			if i+1 < len(seq.Layers) {
 				if a, ok := seq.Layers[i+1].(interface{ SetInplace(bool) }); ok {
 					a.SetInplace(true)
+				}
+				if a, ok := seq.Layers[i+1].(interface{ FoldInputBias([]float32) bool }); ok && a.FoldInputBias(conv.Bias.Value.Data) {
+					conv.Bias = nil
 				}
 			}
 		}

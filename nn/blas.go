@@ -54,6 +54,25 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		C.float(beta), (*C.float)(unsafe.Pointer(&c[0])), C.blasint(ldc))
 }
 
+// Sgemv computes y = alpha·A·x + beta·y with OpenBLAS, A row-major m×n
+// with row stride lda, x of n and y of m elements (unit strides). A batch-1
+// fully connected layer is a GEMV: OpenBLAS's sgemm would pack A first.
+func Sgemv(m, n int, alpha float32, a []float32, lda int, x []float32, beta float32, y []float32) {
+	if m == 0 {
+		return
+	}
+	if len(a) < (m-1)*lda+n || len(x) < n || len(y) < m {
+		panic(fmt.Sprintf("%s: sgemv m=%d n=%d lda=%d len(a,x,y)=%d,%d,%d", errShape, m, n, lda, len(a), len(x), len(y)))
+	}
+	if n == 0 {
+		scale(y, 1, m, m, beta)
+		return
+	}
+	C.cblas_sgemv(C.CblasRowMajor, C.CblasNoTrans, C.blasint(m), C.blasint(n),
+		C.float(alpha), (*C.float)(unsafe.Pointer(&a[0])), C.blasint(lda),
+		(*C.float)(unsafe.Pointer(&x[0])), 1, C.float(beta), (*C.float)(unsafe.Pointer(&y[0])), 1)
+}
+
 func scale(c []float32, m, n, ldc int, beta float32) {
 	for i := 0; i < m; i++ {
 		row := c[i*ldc : i*ldc+n]

@@ -77,6 +77,34 @@ func TestSgemm(t *testing.T) {
 	}
 }
 
+// TestSgemv checks y = alpha·A·x + beta·y against the same product as an
+// M×N by N×1 GEMM through the naive loop.
+func TestSgemv(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		m, n, pad   int
+		alpha, beta float32
+	}{
+		{"square", 8, 8, 0, 1, 0},
+		{"wide_strided", 5, 131, 3, 1, 1},
+		{"tall", 300, 4, 0, 0.5, 2},
+		{"n0_scales", 3, 0, 1, 1, 0.25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := nntest.Rand(uint64(tc.m*100 + tc.n))
+			lda := tc.n + tc.pad
+			a := nntest.RandTensor(rng, max(tc.m*lda, 1)).Data
+			x := nntest.RandTensor(rng, max(tc.n, 1)).Data
+			y := nntest.RandTensor(rng, tc.m).Data
+			want := append([]float32(nil), y...)
+			naiveSgemm(false, false, tc.m, 1, tc.n, tc.alpha, a, lda, x, 1, tc.beta, want, 1)
+			nn.Sgemv(tc.m, tc.n, tc.alpha, a, lda, x, tc.beta, y)
+			nntest.AssertClose(t, nn.FromData(want, len(want)), nn.FromData(y, len(y)), 1e-5, "y")
+		})
+	}
+	assert.Panics(t, func() { nn.Sgemv(2, 3, 1, make([]float32, 5), 3, make([]float32, 3), 0, make([]float32, 2)) }, "A short")
+}
+
 func TestSgemmShortSlicePanics(t *testing.T) {
 	a, b, c := make([]float32, 6), make([]float32, 6), make([]float32, 4)
 	assert.NotPanics(t, func() { nn.Sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 2) })
