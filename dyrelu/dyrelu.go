@@ -436,6 +436,11 @@ func (d *DyReLU) dpiRange(lo, hi int) {
 		s, q0 := lo/p, lo%p
 		q1 := min(p, q0+hi-lo)
 		dpi := d.dz[s*p+q0 : s*p+q1]
+		if k == 2 {
+			dpiC(dpi, x, dy, d.coef, p, c, cc, s, q0, q1)
+			lo += q1 - q0
+			continue
+		}
 		clear(dpi)
 		for ch := 0; ch < c; ch++ {
 			coef := planeCoef(ab[:0], d.coef, s, ch%cc, k, cc)
@@ -476,6 +481,14 @@ func (d *DyReLU) attentionBackward() {
 func (d *DyReLU) planeBackRange(lo, hi int) {
 	p, c, k, cc := d.p, d.Channels, d.Config.K, d.cc()
 	x, dy, dx := d.x.Data, d.dy.Data, d.dx.Data
+	if k == 2 {
+		var pi, dz, ws []float32
+		if d.Variant == C {
+			pi, dz, ws = d.pi, d.dz, d.SpatialWeight.Value.Data
+		}
+		backPlanesC(dx, d.dcoefP, d.dwsP, x, dy, pi, dz, d.coef, ws, p, c, cc, lo, hi)
+		return
+	}
 	var ab [2 * maxStackK]float32
 	for i := lo; i < hi; i++ {
 		s, ch := i/c, i%c
@@ -548,14 +561,7 @@ func (d *DyReLU) hyperBackward() {
 
 // poolBackRange adds the pooling path dpooled/(H·W) to dx for planes [lo, hi).
 func (d *DyReLU) poolBackRange(lo, hi int) {
-	p, dx := d.p, d.dx.Data
-	for i := lo; i < hi; i++ {
-		g := d.dpooled[i] / float32(p)
-		row := dx[i*p : (i+1)*p]
-		for q := range row {
-			row[q] += g
-		}
-	}
+	addPlanesC(d.dx.Data, d.dpooled, float32(d.p), d.p, lo, hi)
 }
 
 // grow returns buf resized to n, reusing its storage when it is big enough.

@@ -189,6 +189,90 @@ DY_CLONES void dy_sigmoid_coef(float *restrict sig, float *restrict row, ptrdiff
 	}
 }
 
+// dy_back_planes2 is planeBackRange for K = 2 over planes [lo, hi) of
+// (N, c, p): with g = dy·π and piece 1's share h/2 (h = [u1 ≥ u2] + [u1 > u2],
+// torch.maximum's split at ties), dx = g1·a1 + g2·a2 (+ dz·ws[ch] for the
+// spatial branch) and dcoef (4 per plane) = Σ g1·x, Σ g2·x, Σ g1, Σ g2; with
+// dz, dws[plane] = Σ dz·x. pi and dz are (N, p) or NULL (variant B).
+DY_CLONES void dy_back_planes2(float *dx, float *dcoef, float *dws, const float *x, const float *dy,
+		const float *pi, const float *dz, const float *coef, const float *ws,
+		ptrdiff_t p, ptrdiff_t c, ptrdiff_t cc, ptrdiff_t lo, ptrdiff_t hi) {
+	for (ptrdiff_t i = lo; i < hi; i++) {
+		ptrdiff_t s = i / c, ch = i % c, g = ch % cc;
+		const float *cf = coef + s * 4 * cc + g;
+		float a1 = cf[0], a2 = cf[cc], b1 = cf[2 * cc], b2 = cf[3 * cc];
+		const float *restrict xs = x + i * p, *restrict gs = dy + i * p;
+		const float *restrict ps = pi ? pi + s * p : NULL, *restrict zs = dz ? dz + s * p : NULL;
+		float *restrict d = dx + i * p;
+		float w = zs ? ws[ch] : 0;
+		double acc[4][8] = {{0}};
+		ptrdiff_t q = 0;
+		for (; q + 8 <= p; q += 8)
+			for (int j = 0; j < 8; j++) {
+				float v = xs[q + j], gg = ps ? gs[q + j] * ps[q + j] : gs[q + j];
+				float u1 = a1 * v + b1, u2 = a2 * v + b2;
+				float h = (float)((u1 >= u2) + (u1 > u2));
+				float g1 = gg * (h * 0.5f), g2 = gg - g1;
+				float o = g1 * a1 + g2 * a2;
+				d[q + j] = zs ? o + zs[q + j] * w : o;
+				acc[0][j] += (double)(g1 * v);
+				acc[1][j] += (double)(g2 * v);
+				acc[2][j] += (double)g1;
+				acc[3][j] += (double)g2;
+			}
+		for (; q < p; q++) {
+			float v = xs[q], gg = ps ? gs[q] * ps[q] : gs[q];
+			float u1 = a1 * v + b1, u2 = a2 * v + b2;
+			float h = (float)((u1 >= u2) + (u1 > u2));
+			float g1 = gg * (h * 0.5f), g2 = gg - g1;
+			float o = g1 * a1 + g2 * a2;
+			d[q] = zs ? o + zs[q] * w : o;
+			acc[0][0] += (double)(g1 * v);
+			acc[1][0] += (double)(g2 * v);
+			acc[2][0] += (double)g1;
+			acc[3][0] += (double)g2;
+		}
+		for (int r = 0; r < 4; r++) {
+			double *a = acc[r];
+			dcoef[i * 4 + r] = (float)(((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7])));
+		}
+		if (zs) {
+			double t[8] = {0};
+			q = 0;
+			for (; q + 8 <= p; q += 8)
+				for (int j = 0; j < 8; j++) t[j] += (double)zs[q + j] * (double)xs[q + j];
+			for (; q < p; q++) t[0] += (double)zs[q] * (double)xs[q];
+			dws[i] = (float)(((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7])));
+		}
+	}
+}
+
+// dy_dpi2 is dpiRange for K = 2 over the positions [q0, q1) of sample s:
+// dpi[q] = Σ_ch dy·max(a1·x + b1, a2·x + b2), channels in order.
+DY_CLONES void dy_dpi2(float *restrict dpi, const float *restrict x, const float *restrict dy,
+		const float *restrict coef, ptrdiff_t p, ptrdiff_t c, ptrdiff_t cc, ptrdiff_t s, ptrdiff_t q0, ptrdiff_t q1) {
+	ptrdiff_t n = q1 - q0;
+	for (ptrdiff_t q = 0; q < n; q++) dpi[q] = 0;
+	for (ptrdiff_t ch = 0; ch < c; ch++) {
+		const float *cf = coef + s * 4 * cc + ch % cc;
+		float a1 = cf[0], a2 = cf[cc], b1 = cf[2 * cc], b2 = cf[3 * cc];
+		const float *xs = x + (s * c + ch) * p + q0, *gs = dy + (s * c + ch) * p + q0;
+		for (ptrdiff_t q = 0; q < n; q++) {
+			float v = xs[q];
+			dpi[q] += gs[q] * fmaxf_go(a1 * v + b1, a2 * v + b2);
+		}
+	}
+}
+
+// dy_add_planes adds g[i]·scale to every element of plane i, [lo, hi).
+DY_CLONES void dy_add_planes(float *restrict x, const float *restrict g, float scale, ptrdiff_t p, ptrdiff_t lo, ptrdiff_t hi) {
+	for (ptrdiff_t i = lo; i < hi; i++) {
+		float v = g[i] / scale;
+		float *restrict row = x + i * p;
+		for (ptrdiff_t q = 0; q < p; q++) row[q] += v;
+	}
+}
+
 // dy_expf is expf_n, for the tests.
 void dy_expf(float *restrict dst, const float *restrict x, ptrdiff_t n) {
 	expf_n(dst, x, n);
@@ -257,4 +341,34 @@ func expfC(dst, x []float32) {
 	}
 	_ = dst[len(x)-1]
 	C.dy_expf(fp(dst), fp(x), C.ptrdiff_t(len(x)))
+}
+
+// backPlanesC is planeBackRange for K = 2 (see dy_back_planes2); pi, dz and
+// dws are nil for variant B.
+func backPlanesC(dx, dcoefP, dws, x, dy, pi, dz, coef, ws []float32, p, c, cc, lo, hi int) {
+	_, _, _, _ = dx[hi*p-1], x[hi*p-1], dy[hi*p-1], dcoefP[hi*4-1]
+	last := (hi-1)/c + 1 // samples touched
+	_ = coef[last*4*cc-1]
+	var pp, zp, wp, dwp *C.float
+	if pi != nil {
+		_, _, _, _ = pi[last*p-1], dz[last*p-1], ws[c-1], dws[hi-1]
+		pp, zp, wp, dwp = fp(pi), fp(dz), fp(ws), fp(dws)
+	}
+	C.dy_back_planes2(fp(dx), fp(dcoefP), dwp, fp(x), fp(dy), pp, zp, fp(coef), wp,
+		C.ptrdiff_t(p), C.ptrdiff_t(c), C.ptrdiff_t(cc), C.ptrdiff_t(lo), C.ptrdiff_t(hi))
+}
+
+// dpiC is dpiRange for K = 2 over positions [q0, q1) of sample s into dpi.
+func dpiC(dpi, x, dy, coef []float32, p, c, cc, s, q0, q1 int) {
+	_ = dpi[q1-q0-1]
+	_, _ = x[(s+1)*c*p-1], dy[(s+1)*c*p-1]
+	_ = coef[(s+1)*4*cc-1]
+	C.dy_dpi2(fp(dpi), fp(x), fp(dy), fp(coef), C.ptrdiff_t(p), C.ptrdiff_t(c), C.ptrdiff_t(cc),
+		C.ptrdiff_t(s), C.ptrdiff_t(q0), C.ptrdiff_t(q1))
+}
+
+// addPlanesC adds g[i]/scale to every element of plane i of x, [lo, hi).
+func addPlanesC(x, g []float32, scale float32, p, lo, hi int) {
+	_, _ = x[hi*p-1], g[hi-1]
+	C.dy_add_planes(fp(x), fp(g), C.float(scale), C.ptrdiff_t(p), C.ptrdiff_t(lo), C.ptrdiff_t(hi))
 }

@@ -70,6 +70,69 @@ func TestSIMDKernels(t *testing.T) {
 				}
 			}
 
+			// The K = 2 backward kernels against backPlaneK and dotMax.
+			dy := nntest.RandTensor(rng, n*c*p).Data
+			dz := nntest.RandTensor(rng, n*p).Data
+			for _, cc := range []int{1, c} {
+				coef := nntest.RandTensor(rng, n*4*cc).Data
+				for _, att := range [][]float32{nil, pi} {
+					var dzs []float32
+					if att != nil {
+						dzs = dz
+					}
+					dxW, dcW, dwsW := make([]float32, len(x)), make([]float32, n*c*4), make([]float32, n*c)
+					for i := range n * c {
+						s, ch, g := i/c, i%c, i%c%cc
+						a := []float32{coef[s*4*cc+g], coef[s*4*cc+cc+g]}
+						b := []float32{coef[s*4*cc+2*cc+g], coef[s*4*cc+3*cc+g]}
+						var pis []float32
+						if att != nil {
+							pis = att[s*p : (s+1)*p]
+						}
+						xs, dxs := x[i*p:(i+1)*p], dxW[i*p:(i+1)*p]
+						backPlaneK(dxs, dcW[i*4:(i+1)*4], xs, dy[i*p:(i+1)*p], pis, a, b)
+						if att != nil {
+							var sum float64
+							for q, v := range dz[s*p : (s+1)*p] {
+								dxs[q] += v * ws[ch]
+								sum += float64(v) * float64(xs[q])
+							}
+							dwsW[i] = float32(sum)
+						}
+					}
+					dx, dc, dws := make([]float32, len(x)), make([]float32, n*c*4), make([]float32, n*c)
+					backPlanesC(dx, dc, dws, x, dy, att, dzs, coef, ws, p, c, cc, 0, n*c)
+					assert.InDeltaSlice(t, dxW, dx, 0, "back dx cc=%d att=%v", cc, att != nil)
+					assert.InDeltaSlice(t, dcW, dc, 1e-5, "back dcoef cc=%d att=%v", cc, att != nil)
+					assert.InDeltaSlice(t, dwsW, dws, 1e-5, "back dws cc=%d att=%v", cc, att != nil)
+
+					// dL/dπ of sample 1, positions [1, p).
+					if p > 1 {
+						want := make([]float32, p-1)
+						for ch := range c {
+							g := ch % cc
+							a := []float32{coef[4*cc+g], coef[4*cc+cc+g]}
+							b := []float32{coef[4*cc+2*cc+g], coef[4*cc+3*cc+g]}
+							off := (c+ch)*p + 1
+							dotMax(want, dy[off:off+p-1], x[off:off+p-1], a, b)
+						}
+						got := nntest.RandTensor(rng, p-1).Data
+						dpiC(got, x, dy, coef, p, c, cc, 1, 1, p)
+						assert.InDeltaSlice(t, want, got, 0, "dpi cc=%d", cc)
+					}
+				}
+			}
+			pooledG := nntest.RandTensor(rng, n*c).Data
+			added := append([]float32(nil), x...)
+			addPlanesC(added, pooledG, float32(p), p, 1, n*c)
+			for i, v := range x {
+				want := v
+				if i >= p {
+					want += pooledG[i/p] / float32(p)
+				}
+				require.Equal(t, want, added[i], "addPlanes[%d]", i)
+			}
+
 			// Spatial attention against softmaxDiv, and σ with the coefficients.
 			soft := append([]float32(nil), x[:p]...)
 			piC := make([]float32, p)

@@ -97,6 +97,71 @@ DYPOSE_CLONES static void bn_affine_f32(float *dst, const float *src, const floa
 		}
 	}
 }
+
+// bn_channel_stats is channelStats in C: the mean of channel ch of an
+// (n, c, hw) tensor and the sum of squared deviations from it, two passes
+// in double with 8 partial sums (the Go loop's one sum, reassociated).
+DYPOSE_CLONES static void bn_channel_stats(const float *x, ptrdiff_t n, ptrdiff_t c, ptrdiff_t hw,
+		ptrdiff_t ch, double *out) {
+	double s[8] = {0};
+	for (ptrdiff_t i = 0; i < n; i++) {
+		const float *xs = x + (i * c + ch) * hw;
+		ptrdiff_t j = 0;
+		for (; j + 8 <= hw; j += 8)
+			for (int k = 0; k < 8; k++) s[k] += (double)xs[j + k];
+		for (; j < hw; j++) s[0] += (double)xs[j];
+	}
+	double mean = (((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))) / (double)(n * hw);
+	double q[8] = {0};
+	for (ptrdiff_t i = 0; i < n; i++) {
+		const float *xs = x + (i * c + ch) * hw;
+		ptrdiff_t j = 0;
+		for (; j + 8 <= hw; j += 8)
+			for (int k = 0; k < 8; k++) {
+				double d = (double)xs[j + k] - mean;
+				q[k] += d * d;
+			}
+		for (; j < hw; j++) {
+			double d = (double)xs[j] - mean;
+			q[0] += d * d;
+		}
+	}
+	out[0] = mean;
+	out[1] = ((q[0] + q[4]) + (q[1] + q[5])) + ((q[2] + q[6]) + (q[3] + q[7]));
+}
+
+// bn_backward_channel is BatchNorm2D.Backward for channel ch: it returns
+// Σdy and Σdy·x̂ (x̂ = (x − mean)·inv) in out and writes
+// dx = k·(dy − mdy − x̂·mdyx) with mdy, mdyx the batch corrections Σ/m
+// (zero when batch is 0, eval-mode statistics).
+DYPOSE_CLONES static void bn_backward_channel(float *dx, const float *x, const float *g, ptrdiff_t n,
+		ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float mean, float inv, float k, int batch, double m,
+		double *out) {
+	double sd[8] = {0}, sx[8] = {0};
+	for (ptrdiff_t i = 0; i < n; i++) {
+		const float *xs = x + (i * c + ch) * hw, *gs = g + (i * c + ch) * hw;
+		ptrdiff_t j = 0;
+		for (; j + 8 <= hw; j += 8)
+			for (int t = 0; t < 8; t++) {
+				sd[t] += (double)gs[j + t];
+				sx[t] += (double)gs[j + t] * (double)((xs[j + t] - mean) * inv);
+			}
+		for (; j < hw; j++) {
+			sd[0] += (double)gs[j];
+			sx[0] += (double)gs[j] * (double)((xs[j] - mean) * inv);
+		}
+	}
+	double sdy = ((sd[0] + sd[4]) + (sd[1] + sd[5])) + ((sd[2] + sd[6]) + (sd[3] + sd[7]));
+	double sdyx = ((sx[0] + sx[4]) + (sx[1] + sx[5])) + ((sx[2] + sx[6]) + (sx[3] + sx[7]));
+	float mdy = batch ? (float)(sdy / m) : 0, mdyx = batch ? (float)(sdyx / m) : 0;
+	for (ptrdiff_t i = 0; i < n; i++) {
+		const float *xs = x + (i * c + ch) * hw, *gs = g + (i * c + ch) * hw;
+		float *ds = dx + (i * c + ch) * hw;
+		for (ptrdiff_t j = 0; j < hw; j++) ds[j] = k * (gs[j] - mdy - (xs[j] - mean) * inv * mdyx);
+	}
+	out[0] = sdy;
+	out[1] = sdyx;
+}
 */
 import "C"
 
@@ -151,6 +216,29 @@ func hardSwishFast(dst, src []float32) {
 func bnAffineFast(dst, src, scale, shift []float32, lo, hi, hw int) {
 	C.bn_affine_f32(cptr(dst), cptr(src), cptr(scale), cptr(shift),
 		C.ptrdiff_t(lo), C.ptrdiff_t(hi), C.ptrdiff_t(len(scale)), C.ptrdiff_t(hw))
+}
+
+// channelStatsFast is channelStats in C (bn_channel_stats).
+func channelStatsFast(x []float32, n, c, hw, ch int) (mean, sq float64) {
+	_ = x[((n-1)*c+ch+1)*hw-1]
+	var out [2]C.double
+	C.bn_channel_stats(cptr(x), C.ptrdiff_t(n), C.ptrdiff_t(c), C.ptrdiff_t(hw), C.ptrdiff_t(ch), &out[0])
+	return float64(out[0]), float64(out[1])
+}
+
+// bnBackwardChannel runs bn_backward_channel: dx of channel ch, and the sums
+// Σdy and Σdy·x̂ for the bias and weight gradients.
+func bnBackwardChannel(dx, x, g []float32, n, c, hw, ch int, mean, inv, k float32, batch bool, m float64) (sdy, sdyx float64) {
+	end := ((n-1)*c + ch + 1) * hw
+	_, _, _ = dx[end-1], x[end-1], g[end-1]
+	var out [2]C.double
+	b := C.int(0)
+	if batch {
+		b = 1
+	}
+	C.bn_backward_channel(cptr(dx), cptr(x), cptr(g), C.ptrdiff_t(n), C.ptrdiff_t(c), C.ptrdiff_t(hw), C.ptrdiff_t(ch),
+		C.float(mean), C.float(inv), C.float(k), b, C.double(m), &out[0])
+	return float64(out[0]), float64(out[1])
 }
 
 // The naive kernels below define what the C kernels compute; tests check

@@ -100,3 +100,75 @@ func TestParallelKernelPathMatches(t *testing.T) {
 	mapKernel(got, src, hardSwishFast)
 	assert.Equal(t, -1, sameBits(want, got))
 }
+
+// channelStats (the reference for bn_channel_stats) returns the mean of channel ch of x and the sum of squared
+// deviations from it (two passes: exact enough for float32 data of any
+// offset, unlike E[x²] − E[x]²).
+func channelStats(x []float32, n, c, hw, ch int) (mean, sq float64) {
+	var s float64
+	for i := range n {
+		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+			s += float64(v)
+		}
+	}
+	mean = s / float64(n*hw)
+	for i := range n {
+		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+			d := float64(v) - mean
+			sq += d * d
+		}
+	}
+	return mean, sq
+}
+
+// bnBackwardNaive is BatchNorm2D.Backward's per-channel loop as first
+// written in Go, the reference for bn_backward_channel.
+func bnBackwardNaive(dx, x, g []float32, n, c, hw, ch int, mean, inv, k float32, batch bool, m float64) (sdy, sdyx float64) {
+	for i := range n {
+		off := (i*c + ch) * hw
+		for j, v := range g[off : off+hw] {
+			sdy += float64(v)
+			sdyx += float64(v) * float64((x[off+j]-mean)*inv)
+		}
+	}
+	var mdy, mdyx float32
+	if batch {
+		mdy, mdyx = float32(sdy/m), float32(sdyx/m)
+	}
+	for i := range n {
+		off := (i*c + ch) * hw
+		for j, v := range g[off : off+hw] {
+			dx[off+j] = k * (v - mdy - (x[off+j]-mean)*inv*mdyx)
+		}
+	}
+	return sdy, sdyx
+}
+
+func TestBNChannelKernelsMatchNaive(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct{ n, c, hw int }{{1, 3, 1}, {2, 5, 7}, {1, 4, 17}, {3, 16, 48}} {
+		x, g := make([]float32, tc.n*tc.c*tc.hw), make([]float32, tc.n*tc.c*tc.hw)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()*2 + 5) // an offset: the two-pass variance matters
+			g[i] = float32(rng.NormFloat64())
+		}
+		m := float64(tc.n * tc.hw)
+		for ch := range tc.c {
+			mean, sq := channelStats(x, tc.n, tc.c, tc.hw, ch)
+			gotMean, gotSq := channelStatsFast(x, tc.n, tc.c, tc.hw, ch)
+			assert.InDelta(t, mean, gotMean, 1e-12*(1+math.Abs(mean)), "%+v mean ch %d", tc, ch)
+			assert.InDelta(t, sq, gotSq, 1e-12*(1+sq), "%+v sq ch %d", tc, ch)
+			for _, batch := range []bool{false, true} {
+				want, got := make([]float32, len(x)), make([]float32, len(x))
+				sdy, sdyx := bnBackwardNaive(want, x, g, tc.n, tc.c, tc.hw, ch, float32(mean), 0.7, 1.3, batch, m)
+				gsdy, gsdyx := bnBackwardChannel(got, x, g, tc.n, tc.c, tc.hw, ch, float32(mean), 0.7, 1.3, batch, m)
+				assert.InDelta(t, sdy, gsdy, 1e-9, "%+v Σdy ch %d", tc, ch)
+				assert.InDelta(t, sdyx, gsdyx, 1e-9, "%+v Σdy·x̂ ch %d", tc, ch)
+				// One rounding of slack per element for a contracted multiply-add.
+				for i := range want {
+					assert.InDelta(t, want[i], got[i], 1e-5*(1+math.Abs(float64(want[i]))), "%+v dx at %d", tc, i)
+				}
+			}
+		}
+	}
+}

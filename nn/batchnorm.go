@@ -83,7 +83,7 @@ func (b *BatchNorm2D) Forward(x *Tensor) *Tensor {
 		// channels, so every write (stats, running buffers) is disjoint.
 		ParallelFor(c, max(1, bnMinWork/max(1, m)), func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
-				mean, sq := channelStats(x.Data, n, c, hw, ch)
+				mean, sq := channelStatsFast(x.Data, n, c, hw, ch) // see channelStats
 				variance := sq / float64(m)
 				inv := 1 / math.Sqrt(variance+float64(b.Eps))
 				b.mean[ch], b.invstd[ch] = float32(mean), float32(inv)
@@ -105,26 +105,6 @@ func (b *BatchNorm2D) Forward(x *Tensor) *Tensor {
 	}
 	bnAffine(b.y.Data, x.Data, b.scale, b.shift, n*c, hw)
 	return b.y
-}
-
-// channelStats returns the mean of channel ch of x and the sum of squared
-// deviations from it (two passes: exact enough for float32 data of any
-// offset, unlike E[x²] − E[x]²).
-func channelStats(x []float32, n, c, hw, ch int) (mean, sq float64) {
-	var s float64
-	for i := range n {
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			s += float64(v)
-		}
-	}
-	mean = s / float64(n*hw)
-	for i := range n {
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			d := float64(v) - mean
-			sq += d * d
-		}
-	}
-	return mean, sq
 }
 
 // bnAffine computes dst = src·scale[p%c] + shift[p%c] for every plane p of
@@ -180,29 +160,9 @@ func (b *BatchNorm2D) Backward(dy *Tensor) *Tensor {
 	ParallelFor(c, max(1, bnMinWork/max(1, n*hw)), func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean, inv := b.mean[ch], b.invstd[ch]
-			var sdy, sdyx float64
-			for i := range n {
-				off := (i*c + ch) * hw
-				xs, gs := x[off:off+hw], g[off:off+hw]
-				for j, v := range gs {
-					sdy += float64(v)
-					sdyx += float64(v) * float64((xs[j]-mean)*inv)
-				}
-			}
+			sdy, sdyx := bnBackwardChannel(dx, x, g, n, c, hw, ch, mean, inv, wt[ch]*inv, b.batch, m)
 			gw[ch] += float32(sdyx)
 			gb[ch] += float32(sdy)
-			k := wt[ch] * inv
-			var mdy, mdyx float32 // the batch-statistics corrections
-			if b.batch {
-				mdy, mdyx = float32(sdy/m), float32(sdyx/m)
-			}
-			for i := range n {
-				off := (i*c + ch) * hw
-				xs, gs, ds := x[off:off+hw], g[off:off+hw], dx[off:off+hw]
-				for j, v := range gs {
-					ds[j] = k * (v - mdy - (xs[j]-mean)*inv*mdyx)
-				}
-			}
 		}
 	})
 	return b.dx

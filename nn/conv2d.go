@@ -281,41 +281,70 @@ static void dw_blocked(float *y, const float *x, const float *w, const float *bi
 // dw_backward handles channels [clo, chi) for every image: dx planes are
 // overwritten, dw rows accumulated. Splitting by channel means no two
 // callers touch the same dx plane or filter.
+//
+// Like the forward, it works on whole planes as single unit-stride loops:
+// x is copied into a zero-padded plane xpad of row stride ld = (wo−1)·s + k
+// and dy into dyz, the same stride with s−1 zeros between its values (a
+// stride-s convolution's output grid on the input grid). Then, for each
+// tap (ky, kx) with off = ky·ld + kx,
+//	dw[ky][kx] += Σ_q dyz[q]·xpad[q + off]    and    dxpad[q + off] += w[ky][kx]·dyz[q],
+// over q in [0, hz·ld): 2k² long vectorised loops per plane instead of
+// ho·k² loops over a row of 3 to 48 outputs each (the form this replaced,
+// which cost three quarters of a training step). The zeros of dyz cost
+// (ld/wo)·s² more multiply-adds; dyz's nonzero entries never reach past a
+// row's end (X + kx ≤ ld − 1), so the flat indexing never wraps.
 CONV_CLONES static void dw_backward(float *dx, float *dw, const float *x, const float *dy,
 		const float *w, ptrdiff_t clo, ptrdiff_t chi, ptrdiff_t n, ptrdiff_t c, ptrdiff_t h,
 		ptrdiff_t wd, ptrdiff_t ho, ptrdiff_t wo, int k, int s, int p) {
+	const ptrdiff_t ld = (wo - 1) * s + k, hp = (ho - 1) * s + k, hz = (ho - 1) * s + 1;
+	const ptrdiff_t npad = hp * ld + k, nz = hz * ld;
+	// The part of x inside the padded plane: rows and columns the taps reach.
+	const ptrdiff_t rows = h < hp - p ? h : hp - p, cols = wd < ld - p ? wd : ld - p;
+	float *buf = malloc((size_t)(2 * npad + nz) * sizeof(float));
+	if (buf == NULL) abort();
+	float *restrict xpad = buf, *restrict dxpad = buf + npad, *restrict dyz = buf + 2 * npad;
+	// Padding and the zeros between dy's values sit at the same places in
+	// every plane: clear them once, overwrite only the data positions.
+	memset(xpad, 0, (size_t)npad * sizeof(float));
+	memset(dyz, 0, (size_t)nz * sizeof(float));
 	for (ptrdiff_t ch = clo; ch < chi; ch++) {
 		const float *wc = w + ch * k * k;
 		float *dwc = dw + ch * k * k;
 		for (ptrdiff_t img = 0; img < n; img++) {
 			const ptrdiff_t pl = img * c + ch;
 			const float *xp = x + pl * h * wd, *dyp = dy + pl * ho * wo;
-			float *dxp = dx ? dx + pl * h * wd : NULL;
-			if (dxp) memset(dxp, 0, h * wd * sizeof(float));
-			for (ptrdiff_t oy = 0; oy < ho; oy++) {
-				const float *dyr = dyp + oy * wo;
-				for (int ky = 0; ky < k; ky++) {
-					const ptrdiff_t iy = oy * s - p + ky;
-					if (iy < 0 || iy >= h) continue;
-					const float *xr = xp + iy * wd;
-					float *dxr = dxp ? dxp + iy * wd : NULL;
-					for (int kx = 0; kx < k; kx++) {
-						ptrdiff_t lo, hi;
-						valid_range(&lo, &hi, wd, wo, kx, s, p);
-						const ptrdiff_t off = kx - p;
-						float acc = 0;
-						#pragma omp simd reduction(+:acc)
-						for (ptrdiff_t ox = lo; ox < hi; ox++) acc += dyr[ox] * xr[ox * s + off];
-						dwc[ky * k + kx] += acc;
-						if (dxr) {
-							const float wv = wc[ky * k + kx];
-							for (ptrdiff_t ox = lo; ox < hi; ox++) dxr[ox * s + off] += wv * dyr[ox];
-						}
-					}
+			for (ptrdiff_t r = 0; r < rows; r++) memcpy(xpad + (r + p) * ld + p, xp + r * wd, (size_t)cols * sizeof(float));
+			for (ptrdiff_t oy = 0; oy < ho; oy++)
+				for (ptrdiff_t ox = 0; ox < wo; ox++) dyz[oy * s * ld + ox * s] = dyp[oy * wo + ox];
+			for (int ky = 0; ky < k; ky++)
+				for (int kx = 0; kx < k; kx++) {
+					const float *xs = xpad + ky * ld + kx;
+					float acc = 0;
+					#pragma omp simd reduction(+:acc)
+					for (ptrdiff_t q = 0; q < nz; q++) acc += dyz[q] * xs[q];
+					dwc[ky * k + kx] += acc;
 				}
+			if (dx == NULL) continue;
+			memset(dxpad, 0, (size_t)npad * sizeof(float));
+			for (int ky = 0; ky < k; ky++)
+				for (int kx = 0; kx < k; kx++) {
+					float *ds = dxpad + ky * ld + kx;
+					const float wv = wc[ky * k + kx];
+					for (ptrdiff_t q = 0; q < nz; q++) ds[q] += wv * dyz[q];
+				}
+			float *dxp = dx + pl * h * wd;
+			for (ptrdiff_t iy = 0; iy < h; iy++) {
+				float *d = dxp + iy * wd;
+				if (iy >= rows) {
+					memset(d, 0, (size_t)wd * sizeof(float));
+					continue;
+				}
+				memcpy(d, dxpad + (iy + p) * ld + p, (size_t)cols * sizeof(float));
+				for (ptrdiff_t ix = cols; ix < wd; ix++) d[ix] = 0;
 			}
 		}
 	}
+	free(buf);
 }
 
 // ---- im2col / col2im ----------------------------------------------------

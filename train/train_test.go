@@ -40,7 +40,9 @@ func tinyConfig(data, out string) Config {
 func TestTrainLossFalls(t *testing.T) {
 	data := tinyData(t, 3, 1)
 	cfg := tinyConfig(data, t.TempDir())
-	cfg.Epochs, cfg.LR = 8, 3e-3
+	// 16 one-batch epochs with the loss weight of a from-scratch run: with 8
+	// the fall (to 0.79× of the start) hung on the kernels' rounding.
+	cfg.Epochs, cfg.LR, cfg.LossWeight = 16, 3e-3, 1000
 	res, err := Train(context.Background(), cfg, Options{})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(res.Losses), 8)
