@@ -58,10 +58,19 @@
 // Tensors are float32 NCHW, batch first. The layer owns its output, its
 // input gradient and its scratch: Forward's result is valid until the next
 // Forward and Backward's until the next Backward. Buffers are sized on
-// first use and reused, so inference allocates nothing once warmed up
-// (other than what nn.ParallelFor needs to start goroutines). In training
-// mode Forward keeps a reference to x for Backward; in inference mode
-// (SetTraining(false)) it keeps nothing and Backward panics.
+// first use and reused, so inference allocates nothing once warmed up. In
+// training mode Forward keeps a reference to x for Backward; in inference
+// mode (SetTraining(false)) it keeps nothing and Backward panics.
+//
+// # Speed
+//
+// The element loops are C (simd.go), vectorised by GCC, one call per
+// worker chunk. At inference a BN-folding Fuse (backbone, head) sets
+// Inplace and hands the layer its convolution's bias (FoldInputBias), which
+// moves into the channel means, the spatial logits' constant and the
+// intercepts: a DY-ReLU-C site then costs one read of x (channel means and
+// spatial logits together), the hyper-function (batch-1 FCs as GEMVs) and
+// one in-place pass that applies max(a1·x + b1, a2·x + b2)·π.
 //
 // # Errors
 //
