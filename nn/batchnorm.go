@@ -83,7 +83,7 @@ func (b *BatchNorm2D) Forward(x *Tensor) *Tensor {
 		// channels, so every write (stats, running buffers) is disjoint.
 		ParallelFor(c, max(1, bnMinWork/max(1, m)), func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
-				mean, sq := channelStatsFast(x.Data, n, c, hw, ch) // see channelStats
+				mean, sq := channelStatsFast(x.Data, n, c, hw, ch) // reference: channelStats in the tests
 				variance := sq / float64(m)
 				inv := 1 / math.Sqrt(variance+float64(b.Eps))
 				b.mean[ch], b.invstd[ch] = float32(mean), float32(inv)
