@@ -499,7 +499,7 @@ func (d *DyReLU) planeBackRange(lo, hi int) {
 		if d.Variant == C {
 			pi, dz = d.pi[s*p:(s+1)*p], d.dz[s*p:(s+1)*p]
 		}
-		backPlane(dst, dcoef, src, g, pi, coef[:k], coef[k:])
+		backPlaneK(dst, dcoef, src, g, pi, coef[:k], coef[k:])
 		if d.Variant == C {
 			w := d.SpatialWeight.Value.Data[ch]
 			var sum float64

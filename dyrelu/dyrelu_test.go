@@ -421,22 +421,27 @@ func TestKernelsMatchNaive(t *testing.T) {
 			applyK(naive, x, tc.pi, a, b)
 			assert.InDeltaSlice(t, naive, fast, 0)
 
+			// The C backward (one plane; the spatial branch's dz = 0 when
+			// there is attention) against the general-K Go backward.
 			dxF, dxN := make([]float32, size), make([]float32, size)
 			dcF, dcN := make([]float32, 4), make([]float32, 4)
-			backPlane2(dxF, dcF, x, dy, tc.pi, tc.a1, tc.b1, tc.a2, tc.b2)
+			var dz, ws, dws []float32
+			if tc.pi != nil {
+				dz, ws, dws = make([]float32, size), []float32{0}, make([]float32, 1)
+			}
+			coef := []float32{tc.a1, tc.a2, tc.b1, tc.b2}
+			backPlanesC(dxF, dcF, dws, x, dy, tc.pi, dz, coef, ws, size, 1, 1, 0, 1)
 			backPlaneK(dxN, dcN, x, dy, tc.pi, a, b)
-			assert.InDeltaSlice(t, dxN, dxF, 1e-6)
+			assert.InDeltaSlice(t, dxN, dxF, 0)
 			assert.InDeltaSlice(t, dcN, dcF, 1e-5)
 
 			accF, accN := make([]float32, size), make([]float32, size)
-			dotMax(accF, dy, x, a, b)
+			dpiC(accF, x, dy, coef, size, 1, 1, 0, 0, size)
+			dotMax(accN, dy, x, a, b)
 			for i := range accN {
-				accN[i] = dy[i] * naive[i]
-				if tc.pi != nil {
-					accN[i] = dy[i] * max(tc.a1*x[i]+tc.b1, tc.a2*x[i]+tc.b2)
-				}
+				assert.Equal(t, dy[i]*max(tc.a1*x[i]+tc.b1, tc.a2*x[i]+tc.b2), accN[i], "dotMax %d", i)
 			}
-			assert.InDeltaSlice(t, accN, accF, 1e-6)
+			assert.InDeltaSlice(t, accN, accF, 0)
 		})
 	}
 }

@@ -68,16 +68,9 @@ func applyK(dst, x, pi []float32, a, b []float32) {
 }
 
 // dotMax adds dy[i]·max_k(a[k]·x[i] + b[k]) into acc[i]: the gradient of π
-// from one channel.
+// from one channel (K ≠ 2; simd.go's dy_dpi2 is the K = 2 form).
 func dotMax(acc, dy, x, a, b []float32) {
 	dy, x = dy[:len(acc)], x[:len(acc)]
-	if len(a) == 2 {
-		a1, b1, a2, b2 := a[0], b[0], a[1], b[1]
-		for i, v := range x {
-			acc[i] += dy[i] * max(a1*v+b1, a2*v+b2)
-		}
-		return
-	}
 	for i, v := range x {
 		m := a[0]*v + b[0]
 		for k := 1; k < len(a); k++ {
@@ -87,22 +80,14 @@ func dotMax(acc, dy, x, a, b []float32) {
 	}
 }
 
-// backPlane is the backward of one plane's activation. With g = dy·π
-// (dy when pi is nil) and w_k the share of the gradient that piece k gets,
-// it writes dx[i] = Σ_k g·w_k·a[k] and sets dcoef = (Σ g·w_k·x, k = 1..K,
-// then Σ g·w_k, k = 1..K). The shares follow autograd through a chain of
+// backPlaneK is the backward of one plane's activation, for any K (simd.go's
+// dy_back_planes2 is the K = 2 form). With g = dy·π (dy when pi is nil) and
+// w_k the share of the gradient that piece k gets, it writes
+// dx[i] = Σ_k g·w_k·a[k] and sets dcoef = (Σ g·w_k·x, k = 1..K, then
+// Σ g·w_k, k = 1..K). The shares follow autograd through a chain of
 // pairwise torch.maximum: the running max m and piece u_k compare; the
 // larger gets all, and at an exact tie each side gets half (so with three
 // equal pieces the shares are ¼, ¼, ½).
-func backPlane(dx, dcoef, x, dy, pi, a, b []float32) {
-	if len(a) == 2 {
-		backPlane2(dx, dcoef, x, dy, pi, a[0], b[0], a[1], b[1])
-		return
-	}
-	backPlaneK(dx, dcoef, x, dy, pi, a, b)
-}
-
-// backPlaneK is backPlane for any K (and the naive twin of backPlane2).
 func backPlaneK(dx, dcoef, x, dy, pi, a, b []float32) {
 	k := len(a)
 	var sums [2 * maxStackK]float64
@@ -147,35 +132,4 @@ func backPlaneK(dx, dcoef, x, dy, pi, a, b []float32) {
 	for j := range dcoef[:2*k] {
 		dcoef[j] = float32(acc[j])
 	}
-}
-
-// backPlane2 is backPlaneK for K = 2 with the coefficients in registers.
-func backPlane2(dx, dcoef, x, dy, pi []float32, a1, b1, a2, b2 float32) {
-	dx, dy = dx[:len(x)], dy[:len(x)]
-	var da1, da2, db1, db2 float64
-	for i, v := range x {
-		g := dy[i]
-		if pi != nil {
-			g *= pi[i]
-		}
-		u1, u2 := a1*v+b1, a2*v+b2
-		// Piece 1's share is 1, ½ at a tie (as torch.maximum splits it) or
-		// 0, computed as h/2 from two compares the compiler turns into SETcc:
-		// a branch here would mispredict on half the elements.
-		h := 0
-		if u1 >= u2 {
-			h++
-		}
-		if u1 > u2 {
-			h++
-		}
-		g1 := g * (float32(h) * 0.5)
-		g2 := g - g1
-		dx[i] = g1*a1 + g2*a2
-		da1 += float64(g1 * v)
-		da2 += float64(g2 * v)
-		db1 += float64(g1)
-		db2 += float64(g2)
-	}
-	dcoef[0], dcoef[1], dcoef[2], dcoef[3] = float32(da1), float32(da2), float32(db1), float32(db2)
 }

@@ -18,6 +18,12 @@ package dyrelu
 
 static inline float fmaxf_go(float a, float b) { return a > b ? a : b; }
 
+// sum8 adds the 8 partial sums of the kernels' double accumulators, in a
+// fixed tree order.
+static inline double sum8(const double *s) {
+	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
 // dy_sum adds x in double precision, 8 partial sums (the Go loop uses 4:
 // sums agree to float32 rounding, not bit for bit).
 DY_CLONES double dy_sum(const float *restrict x, ptrdiff_t n) {
@@ -26,7 +32,7 @@ DY_CLONES double dy_sum(const float *restrict x, ptrdiff_t n) {
 	for (; i + 8 <= n; i += 8)
 		for (int j = 0; j < 8; j++) s[j] += (double)x[i + j];
 	for (; i < n; i++) s[0] += (double)x[i];
-	return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+	return sum8(s);
 }
 
 // Whole-range kernels: one cgo call per worker chunk instead of one per
@@ -88,7 +94,7 @@ DY_CLONES void dy_pool_spatial(float *restrict z, float *restrict pooled, const 
 			z[i] += a * xs[i];
 			s[0] += (double)xs[i];
 		}
-		double sum = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+		double sum = sum8(s);
 		pooled[ch] = (float)(sum / (double)p);
 	}
 }
@@ -169,7 +175,7 @@ DY_CLONES void dy_attention(float *restrict soft, float *restrict pi, ptrdiff_t 
 	for (i = 0; i + 8 <= p; i += 8)
 		for (int j = 0; j < 8; j++) s[j] += (double)soft[i + j];
 	for (; i < p; i++) s[0] += (double)soft[i];
-	float inv = (float)(1 / (((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]))));
+	float inv = (float)(1 / sum8(s));
 	for (i = 0; i < p; i++) {
 		float v = soft[i] * inv;
 		soft[i] = v;
@@ -232,17 +238,14 @@ DY_CLONES void dy_back_planes2(float *dx, float *dcoef, float *dws, const float 
 			acc[2][0] += (double)g1;
 			acc[3][0] += (double)g2;
 		}
-		for (int r = 0; r < 4; r++) {
-			double *a = acc[r];
-			dcoef[i * 4 + r] = (float)(((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7])));
-		}
+		for (int r = 0; r < 4; r++) dcoef[i * 4 + r] = (float)sum8(acc[r]);
 		if (zs) {
 			double t[8] = {0};
 			q = 0;
 			for (; q + 8 <= p; q += 8)
 				for (int j = 0; j < 8; j++) t[j] += (double)zs[q + j] * (double)xs[q + j];
 			for (; q < p; q++) t[0] += (double)zs[q] * (double)xs[q];
-			dws[i] = (float)(((t[0] + t[4]) + (t[1] + t[5])) + ((t[2] + t[6]) + (t[3] + t[7])));
+			dws[i] = (float)sum8(t);
 		}
 	}
 }
