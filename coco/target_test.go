@@ -79,6 +79,27 @@ func TestGenerateTarget(t *testing.T) {
 	}
 }
 
+// TestGenerateTargetUnbiased: the Gaussian sits on the exact position
+// x/stride (101.9/4 = 25.475, 122/4 = 30.5), in the window of the rounded one.
+func TestGenerateTargetUnbiased(t *testing.T) {
+	g := DefaultGeometry()
+	g.Unbiased = true
+	e := func(dx, dy float64) float32 { return float32(math.Exp(-(dx*dx + dy*dy) / 8)) }
+	hm := make([]float32, g.HeatmapW*g.HeatmapH)
+	w := make([]float32, 1)
+	GenerateTarget(hm, w, [][3]float32{{101.9, 122, 2}}, g)
+	assert.InDelta(t, 1, w[0], 0)
+	for _, c := range []struct{ x, y int }{{25, 30}, {25, 31}, {26, 30}, {19, 25}, {31, 37}} {
+		assert.InDelta(t, e(float64(c.x)-25.475, float64(c.y)-30.5), hm[c.y*g.HeatmapW+c.x], 1e-6, "cell (%d, %d)", c.x, c.y)
+	}
+	// The window is the nearest cell's (μ = (25, 31)): rows 25..37, columns 19..31.
+	assert.Zero(t, hm[24*g.HeatmapW+25])
+	assert.NotZero(t, hm[37*g.HeatmapW+25])
+	assert.Zero(t, hm[30*g.HeatmapW+32])
+	// Rows 30 and 31 are equally far from y = 30.5.
+	assert.InDelta(t, hm[30*g.HeatmapW+25], hm[31*g.HeatmapW+25], 1e-7)
+}
+
 func TestGenerateTargetFullWindowSum(t *testing.T) {
 	// An interior window holds the 13×13 Gaussian: its sum is (Σ_{d=−6..6} e^{−d²/8})².
 	g := DefaultGeometry()

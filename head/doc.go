@@ -13,6 +13,12 @@
 // same final 1×1 conv. The activation is the caller's (ReLU, or DY-ReLU-C,
 // which the DY-ReLU paper found best in the keypoint head).
 //
+// NewLateral builds a DWUp head with lateral connections: the backbone's
+// stride-16, 8 and 4 feature maps, each through a 1×1 conv + BN, are added
+// to the outputs of stages 0, 1 and 2 (ForwardSkips, BackwardSkips). A
+// stride-32 map of a 128×96 crop is 4×3 cells; the laterals give the
+// upsampling path the spatial detail back, for 6 % more multiply-adds.
+//
 // # Names and buffers
 //
 // Parameters are named as the PyTorch twin (scripts/twin.py) names them,

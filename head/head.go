@@ -3,6 +3,7 @@ package head
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 
 	"github.com/dypose/dypose/nn"
 )
@@ -67,6 +68,14 @@ type Head struct {
 	Kind       Kind
 	Layers     *nn.Sequential // the upsampling stages
 	FinalLayer *nn.Conv2D     // 1×1 conv with bias to K heatmaps
+	// Laterals, when present (NewLateral), map the backbone's stride-16, 8
+	// and 4 features (1×1 conv + BN, "laterals.<i>...") onto the outputs of
+	// stages 0, 1 and 2, where they are added: the upsampling path gets
+	// back the spatial detail that a stride-32 map (4×3 cells for a 128×96
+	// crop) no longer has.
+	Laterals []*nn.Sequential
+
+	sums [Stages]*nn.Tensor // stage output + lateral, per stage
 }
 
 // New returns a head of the given kind from inC channels through stages of
@@ -102,31 +111,87 @@ func New(kind Kind, inC, channels, keypoints int, act NewAct, rng *rand.Rand) *H
 	return h
 }
 
+// NewLateral returns a DWUp head (see New) with lateral connections from
+// backbone features of skipC channels at strides 16, 8 and 4. Use it with
+// ForwardSkips and BackwardSkips.
+func NewLateral(inC int, skipC [Stages]int, channels, keypoints int, act NewAct, rng *rand.Rand) *Head {
+	h := New(DWUp, inC, channels, keypoints, act, rng)
+	for _, c := range skipC {
+		conv := nn.NewConv2D(c, channels, 1, 1, 0, 1, false, rng)
+		normalInit(conv.Weight.Value, rng)
+		h.Laterals = append(h.Laterals, nn.NewSequential(conv, nn.NewBatchNorm2D(channels, BNEps, BNMomentum)))
+	}
+	return h
+}
+
 func normalInit(t *nn.Tensor, rng *rand.Rand) {
 	for i := range t.Data {
 		t.Data[i] = float32(rng.NormFloat64() * finalInitStd)
 	}
 }
 
-// Forward returns the heatmaps (N, K, 8H, 8W).
-func (h *Head) Forward(x *nn.Tensor) *nn.Tensor { return h.FinalLayer.Forward(h.Layers.Forward(x)) }
+// Forward returns the heatmaps (N, K, 8H, 8W) of a head without laterals.
+func (h *Head) Forward(x *nn.Tensor) *nn.Tensor {
+	if h.Laterals != nil {
+		panic("head: Forward on a head with laterals; use ForwardSkips")
+	}
+	return h.FinalLayer.Forward(h.Layers.Forward(x))
+}
 
 // Backward returns dL/dx and adds into the parameter gradients.
 func (h *Head) Backward(dy *nn.Tensor) *nn.Tensor {
+	if h.Laterals != nil {
+		panic("head: Backward on a head with laterals; use BackwardSkips")
+	}
 	return h.Layers.Backward(h.FinalLayer.Backward(dy))
 }
 
-// Params returns the stage parameters and the final layer's.
+// ForwardSkips returns the heatmaps of a head with laterals from the
+// stride-32 map x and the backbone's stride-16, 8 and 4 maps.
+func (h *Head) ForwardSkips(x *nn.Tensor, skips [Stages]*nn.Tensor) *nn.Tensor {
+	for i, st := range h.Layers.Layers {
+		y := st.Forward(x)
+		h.sums[i] = nn.Ensure(h.sums[i], y.Shape...)
+		copy(h.sums[i].Data, y.Data)
+		nn.AddInto(h.sums[i], h.Laterals[i].Forward(skips[i]))
+		x = h.sums[i]
+	}
+	return h.FinalLayer.Forward(x)
+}
+
+// BackwardSkips is Backward for ForwardSkips: it returns dL/dx and
+// dL/dskips.
+func (h *Head) BackwardSkips(dy *nn.Tensor) (dx *nn.Tensor, dskips [Stages]*nn.Tensor) {
+	dy = h.FinalLayer.Backward(dy)
+	for i := Stages - 1; i >= 0; i-- {
+		// The sum passes dy unchanged to both of its branches.
+		dskips[i] = h.Laterals[i].Backward(dy)
+		dy = h.Layers.Layers[i].Backward(dy)
+	}
+	return dy, dskips
+}
+
+// Params returns the stage parameters, the final layer's and the
+// laterals'.
 func (h *Head) Params() []*nn.Param {
 	name := "layers"
 	if h.Kind == Deconv {
 		name = "deconv_layers"
 	}
-	return append(nn.Prefixed(name, h.Layers.Params()), nn.Prefixed("final_layer", h.FinalLayer.Params())...)
+	ps := append(nn.Prefixed(name, h.Layers.Params()), nn.Prefixed("final_layer", h.FinalLayer.Params())...)
+	for i, l := range h.Laterals {
+		ps = append(ps, nn.Prefixed("laterals."+strconv.Itoa(i), l.Params())...)
+	}
+	return ps
 }
 
 // SetTraining sets the mode of every BN and activation.
-func (h *Head) SetTraining(on bool) { h.Layers.SetTraining(on) }
+func (h *Head) SetTraining(on bool) {
+	h.Layers.SetTraining(on)
+	for _, l := range h.Laterals {
+		l.SetTraining(on)
+	}
+}
 
 // Fuse prepares the head for inference only: it folds each BatchNorm that
 // follows a convolution (the DWUp stages' depthwise and pointwise convs)
@@ -135,28 +200,34 @@ func (h *Head) SetTraining(on bool) { h.Layers.SetTraining(on) }
 // Deconv head keep their BNs. A fused head cannot be trained.
 func (h *Head) Fuse() {
 	for _, st := range h.Layers.Layers {
-		seq, ok := st.(*nn.Sequential)
-		if !ok {
+		if seq, ok := st.(*nn.Sequential); ok {
+			fuseSequential(seq)
+		}
+	}
+	for _, l := range h.Laterals {
+		fuseSequential(l)
+	}
+}
+
+// fuseSequential folds each BatchNorm of seq that follows a convolution.
+func fuseSequential(seq *nn.Sequential) {
+	for i := 1; i < len(seq.Layers); i++ {
+		conv, ok1 := seq.Layers[i-1].(*nn.Conv2D)
+		bn, ok2 := seq.Layers[i].(*nn.BatchNorm2D)
+		if !ok1 || !ok2 {
 			continue
 		}
-		for i := 1; i < len(seq.Layers); i++ {
-			conv, ok1 := seq.Layers[i-1].(*nn.Conv2D)
-			bn, ok2 := seq.Layers[i].(*nn.BatchNorm2D)
-			if !ok1 || !ok2 {
-				continue
+		conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
+		seq.Layers[i] = foldedBN{}
+		// The conv's output now feeds only the activation: let it work in
+		// place and add the conv's bias itself where it can (a 1×1 conv
+		// would otherwise write the bias into its output before the GEMM).
+		if i+1 < len(seq.Layers) {
+			if a, ok := seq.Layers[i+1].(interface{ SetInplace(bool) }); ok {
+				a.SetInplace(true)
 			}
-			conv.FoldBatchNorm(bn.Weight.Value.Data, bn.Bias.Value.Data, bn.RunningMean.Value.Data, bn.RunningVar.Value.Data, bn.Eps)
-			seq.Layers[i] = foldedBN{}
-			// The conv's output now feeds only the activation: let it work in
-			// place and add the conv's bias itself where it can (a 1×1 conv
-			// would otherwise write the bias into its output before the GEMM).
-			if i+1 < len(seq.Layers) {
-				if a, ok := seq.Layers[i+1].(interface{ SetInplace(bool) }); ok {
-					a.SetInplace(true)
-				}
-				if a, ok := seq.Layers[i+1].(interface{ FoldInputBias([]float32) bool }); ok && a.FoldInputBias(conv.Bias.Value.Data) {
-					conv.Bias = nil
-				}
+			if a, ok := seq.Layers[i+1].(interface{ FoldInputBias([]float32) bool }); ok && a.FoldInputBias(conv.Bias.Value.Data) {
+				conv.Bias = nil
 			}
 		}
 	}

@@ -58,3 +58,63 @@ func TestHeadGradCheck(t *testing.T) {
 		})
 	}
 }
+
+// skipProbe exposes one input of a head with laterals as an nn.Layer for
+// GradCheck: the stride-32 map (which < 0) or skip `which`, the others
+// held fixed.
+type skipProbe struct {
+	h     *Head
+	x     *nn.Tensor
+	skips [Stages]*nn.Tensor
+	which int
+}
+
+func (p *skipProbe) Forward(in *nn.Tensor) *nn.Tensor {
+	x, skips := p.x, p.skips
+	if p.which < 0 {
+		x = in
+	} else {
+		skips[p.which] = in
+	}
+	return p.h.ForwardSkips(x, skips)
+}
+
+func (p *skipProbe) Backward(dy *nn.Tensor) *nn.Tensor {
+	dx, dskips := p.h.BackwardSkips(dy)
+	if p.which < 0 {
+		return dx
+	}
+	return dskips[p.which]
+}
+
+func (p *skipProbe) Params() []*nn.Param { return p.h.Params() }
+
+// TestLateralGradCheck probes the laterals' wiring: the gradients of the
+// stride-32 input, of each skip and of every parameter.
+func TestLateralGradCheck(t *testing.T) {
+	sigmoid := func(int) nn.Layer { return &nn.Sigmoid{} }
+	rng := nntest.Rand(4)
+	h := NewLateral(4, [Stages]int{3, 2, 5}, 4, 2, sigmoid, rng)
+	for _, p := range h.Params() {
+		if len(p.Value.Shape) > 1 {
+			nn.Uniform(p.Value, 0.5, rng)
+		}
+	}
+	h.SetTraining(false)
+	p := &skipProbe{h: h, x: nntest.RandTensor(rng, 2, 4, 1, 2)}
+	for i, c := range []int{3, 2, 5} {
+		p.skips[i] = nntest.RandTensor(rng, 2, c, 2<<i, 4<<i)
+	}
+	for which := -1; which < Stages; which++ {
+		p.which = which
+		in := p.x
+		if which >= 0 {
+			in = p.skips[which]
+		}
+		nntest.GradCheck(t, p, in, nntest.GradCheckOptions{Seed: uint64(which + 2), Probes: 8, Eps: 3e-2})
+	}
+	names := []string{"laterals.0.0.weight", "laterals.2.1.bias", "final_layer.bias"}
+	for _, n := range names {
+		assert.NotNil(t, nn.Lookup(h.Params(), n), n)
+	}
+}

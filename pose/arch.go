@@ -13,10 +13,11 @@ import (
 // widths, number of keypoints. Its String form is recorded in every
 // checkpoint, and ParseArch reads it back:
 //
-//	mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv][-w<mult>][-hc<n>][-k<n>]
+//	mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv|-lat][-w<mult>][-hc<n>][-k<n>]
 //
 // e.g. "mnv3-small-dyrelu-c" (the mission), "mnv3-large-baseline-deconv",
-// "mnv3-small-dyrelu-c-w0.75-hc64". Suffixes are optional and come in this
+// "mnv3-small-dyrelu-c-lat" (DWUp head with lateral connections from the
+// backbone's stride-16, 8 and 4 features), "mnv3-small-dyrelu-c-w0.75-hc64". Suffixes are optional and come in this
 // order; defaults (width 1, the head's default channels, 17 keypoints) are
 // not written. scripts/twin.py parses the same names.
 type Arch struct {
@@ -26,6 +27,7 @@ type Arch struct {
 	Width        float64             // backbone width multiplier (1)
 	HeadChannels int                 // head width (DWUp 128, Deconv 256)
 	Keypoints    int                 // heatmaps K (17, COCO)
+	Lateral      bool                // DWUp head with lateral connections (head.NewLateral)
 }
 
 // DefaultKeypoints is the number of COCO person keypoints.
@@ -39,7 +41,7 @@ const archPrefix = "mnv3-"
 // ParseArch reads an architecture name (see Arch).
 func ParseArch(name string) (Arch, error) {
 	bad := func(why string) (Arch, error) {
-		return Arch{}, fmt.Errorf("pose: architecture %q: %s (want mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv][-w<mult>][-hc<n>][-k<n>])", name, why)
+		return Arch{}, fmt.Errorf("pose: architecture %q: %s (want mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv|-lat][-w<mult>][-hc<n>][-k<n>])", name, why)
 	}
 	s, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(name)), archPrefix)
 	if !ok {
@@ -84,20 +86,25 @@ func ParseArch(name string) (Arch, error) {
 			switch {
 			case part == "deconv":
 				rank, a.Head = 1, head.Deconv
+			case part == "lat":
+				rank, a.Lateral = 2, true
+				if a.Head == head.Deconv {
+					return bad("lateral connections need the DWUp head, not -deconv")
+				}
 			case strings.HasPrefix(part, "hc"):
-				rank = 3
+				rank = 4
 				a.HeadChannels, err = strconv.Atoi(part[2:])
 				if err == nil && a.HeadChannels < 1 {
 					err = fmt.Errorf("must be positive")
 				}
 			case strings.HasPrefix(part, "w"):
-				rank = 2
+				rank = 3
 				a.Width, err = strconv.ParseFloat(part[1:], 64)
 				if err == nil && !(a.Width > 0 && a.Width <= 4) {
 					err = fmt.Errorf("must be in (0, 4]")
 				}
 			case strings.HasPrefix(part, "k"):
-				rank = 4
+				rank = 5
 				a.Keypoints, err = strconv.Atoi(part[1:])
 				if err == nil && a.Keypoints < 1 {
 					err = fmt.Errorf("must be positive")
@@ -139,6 +146,9 @@ func (a Arch) String() string {
 	b.WriteString(a.Act.String())
 	if a.Head == head.Deconv {
 		b.WriteString("-deconv")
+	}
+	if a.Lateral {
+		b.WriteString("-lat")
 	}
 	if a.Width != 1 {
 		b.WriteString("-w" + strconv.FormatFloat(a.Width, 'g', -1, 64))

@@ -17,11 +17,12 @@ func TestParseArch(t *testing.T) {
 		want Arch
 		str  string // canonical form; "" means in
 	}{
-		{"mission", "mnv3-small-dyrelu-c", Arch{backbone.Small, backbone.DyReLUC, head.DWUp, 1, 128, 17}, ""},
-		{"large baseline", "mnv3-large-baseline", Arch{backbone.Large, backbone.Baseline, head.DWUp, 1, 128, 17}, ""},
-		{"variant a deconv", "mnv3-small-dyrelu-a-deconv", Arch{backbone.Small, backbone.DyReLUA, head.Deconv, 1, 256, 17}, ""},
-		{"all suffixes", "mnv3-large-dyrelu-b-deconv-w0.75-hc64-k5", Arch{backbone.Large, backbone.DyReLUB, head.Deconv, 0.75, 64, 5}, ""},
-		{"case and defaults spelled out", " MNV3-Small-DyReLU-C-w1-hc128-k17 ", Arch{backbone.Small, backbone.DyReLUC, head.DWUp, 1, 128, 17}, "mnv3-small-dyrelu-c"},
+		{"mission", "mnv3-small-dyrelu-c", Arch{backbone.Small, backbone.DyReLUC, head.DWUp, 1, 128, 17, false}, ""},
+		{"large baseline", "mnv3-large-baseline", Arch{backbone.Large, backbone.Baseline, head.DWUp, 1, 128, 17, false}, ""},
+		{"variant a deconv", "mnv3-small-dyrelu-a-deconv", Arch{backbone.Small, backbone.DyReLUA, head.Deconv, 1, 256, 17, false}, ""},
+		{"all suffixes", "mnv3-large-dyrelu-b-deconv-w0.75-hc64-k5", Arch{backbone.Large, backbone.DyReLUB, head.Deconv, 0.75, 64, 5, false}, ""},
+		{"lateral", "mnv3-small-dyrelu-c-lat-hc64", Arch{backbone.Small, backbone.DyReLUC, head.DWUp, 1, 64, 17, true}, ""},
+		{"case and defaults spelled out", " MNV3-Small-DyReLU-C-w1-hc128-k17 ", Arch{backbone.Small, backbone.DyReLUC, head.DWUp, 1, 128, 17, false}, "mnv3-small-dyrelu-c"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,6 +55,8 @@ func TestParseArchErrors(t *testing.T) {
 		{"width nan", "mnv3-small-dyrelu-c-wnan", "(0, 4]"},
 		{"keypoints", "mnv3-small-dyrelu-c-k0", "positive"},
 		{"trailing dash", "mnv3-small-dyrelu-c-", "suffix"},
+		{"lateral deconv", "mnv3-small-dyrelu-c-deconv-lat", "DWUp"},
+		{"lateral order", "mnv3-small-dyrelu-c-w0.5-lat", "order"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,17 @@ type Meta struct {
 	InputH, InputW int      // network input (256×192 by default)
 	KeypointNames  []string // K names
 	FlipPairs      [][2]int // left/right keypoint index pairs
+	// Decode is the heatmap decoding the model's targets were made for:
+	// DecodeArgmax (SimpleBaseline's nearest-cell targets) or DecodeDARK
+	// (unbiased sub-cell targets). Inference uses it unless told otherwise.
+	Decode string
 }
+
+// Heatmap decodings (Meta.Decode).
+const (
+	DecodeArgmax = "argmax" // argmax + quarter-pixel shift
+	DecodeDARK   = "dark"   // DARK's Taylor refinement
+)
 
 // Default input size (SimpleBaseline's COCO setting).
 const (
@@ -41,7 +51,7 @@ func COCOFlipPairs() [][2]int {
 // DefaultMeta returns the COCO keypoints for k = 17, otherwise names
 // "kp0".."kp<k-1>" with no flip pairs; the input is 256×192.
 func DefaultMeta(k int) Meta {
-	m := Meta{InputH: DefaultInputH, InputW: DefaultInputW}
+	m := Meta{InputH: DefaultInputH, InputW: DefaultInputW, Decode: DecodeArgmax}
 	if k == DefaultKeypoints {
 		m.KeypointNames, m.FlipPairs = COCOKeypointNames(), COCOFlipPairs()
 		return m
@@ -58,6 +68,7 @@ const (
 	MetaInput     = "dypose.input"      // "256x192" (height x width)
 	MetaKeypoints = "dypose.keypoints"  // comma-separated names
 	MetaFlipPairs = "dypose.flip_pairs" // "1-2,3-4,..."
+	MetaDecode    = "dypose.decode"     // Meta.Decode
 )
 
 // encode writes m into md.
@@ -69,6 +80,7 @@ func (m Meta) encode(md map[string]string) {
 		pairs[i] = fmt.Sprintf("%d-%d", p[0], p[1])
 	}
 	md[MetaFlipPairs] = strings.Join(pairs, ",")
+	md[MetaDecode] = m.Decode
 }
 
 // decodeMeta reads the metadata of a checkpoint for a k-keypoint model;
@@ -83,6 +95,12 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 			return Meta{}, fmt.Errorf("%s %q: want HxW", MetaInput, s)
 		}
 		m.InputH, m.InputW = h, w
+	}
+	if s := md[MetaDecode]; s != "" {
+		if s != DecodeArgmax && s != DecodeDARK {
+			return Meta{}, fmt.Errorf("%s %q: want %s or %s", MetaDecode, s, DecodeArgmax, DecodeDARK)
+		}
+		m.Decode = s
 	}
 	if s := md[MetaKeypoints]; s != "" {
 		names := strings.Split(s, ",")

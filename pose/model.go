@@ -12,6 +12,10 @@ import (
 
 const errShape = "pose: shape mismatch"
 
+// lateralMultiple is the backbone's stride: only then do the upsampled
+// stages line up with the backbone's stride-16, 8 and 4 maps.
+const lateralMultiple = 32
+
 // Model is a top-down pose network: a MobileNetV3 backbone and a heatmap
 // head. It maps crops x (N,3,H,W) (RGB, ImageNet-normalised) to heatmaps
 // (N,K,H/4,W/4). Parameter names are the PyTorch twin's: the backbone's
@@ -23,6 +27,8 @@ type Model struct {
 	Head     *head.Head
 
 	fused bool
+	// The backbone's stride-16, 8 and 4 maps for a head with laterals.
+	skips [head.Stages]*nn.Tensor
 	// Predict's buffers: the mirrored input, the first pass's heatmaps and
 	// the flipped-back second pass.
 	xFlip, hm, hmBack *nn.Tensor
@@ -39,15 +45,32 @@ func New(arch Arch, rng *rand.Rand) *Model {
 	if arch.Act != backbone.Baseline {
 		act = func(c int) nn.Layer { return dyrelu.New(dyrelu.C, c, dyrelu.DefaultConfig(), rng) }
 	}
-	hd := head.New(arch.Head, bb.OutChannels, arch.HeadChannels, arch.Keypoints, act, rng)
+	var hd *head.Head
+	if arch.Lateral {
+		var skipC [head.Stages]int
+		for i, s := range bb.Skips {
+			skipC[i] = s.Channels
+		}
+		hd = head.NewLateral(bb.OutChannels, skipC, arch.HeadChannels, arch.Keypoints, act, rng)
+	} else {
+		hd = head.New(arch.Head, bb.OutChannels, arch.HeadChannels, arch.Keypoints, act, rng)
+	}
 	return &Model{Arch: arch, Meta: DefaultMeta(arch.Keypoints), Backbone: bb, Head: hd}
 }
 
 // Forward returns the heatmaps (N,K,H/4,W/4); the tensor is the model's
 // buffer, valid until the next Forward.
 func (m *Model) Forward(x *nn.Tensor) *nn.Tensor {
-	if _, c, _, _ := x.Dims4(); c != 3 {
+	_, c, h, w := x.Dims4()
+	if c != 3 {
 		panic(fmt.Sprintf("%s: input %v, want (N,3,H,W)", errShape, x.Shape))
+	}
+	if m.Arch.Lateral {
+		if h%lateralMultiple != 0 || w%lateralMultiple != 0 {
+			panic(fmt.Sprintf("%s: input %v: a head with laterals needs sides that are multiples of %d", errShape, x.Shape, lateralMultiple))
+		}
+		y := m.Backbone.ForwardSkips(x, &m.skips)
+		return m.Head.ForwardSkips(y, m.skips)
 	}
 	return m.Head.Forward(m.Backbone.Forward(x))
 }
@@ -57,6 +80,9 @@ func (m *Model) Forward(x *nn.Tensor) *nn.Tensor {
 func (m *Model) Backward(dy *nn.Tensor) *nn.Tensor {
 	if m.fused {
 		panic("pose: Backward on a fused model")
+	}
+	if m.Arch.Lateral {
+		return m.Backbone.BackwardSkips(m.Head.BackwardSkips(dy))
 	}
 	return m.Backbone.Backward(m.Head.Backward(dy))
 }

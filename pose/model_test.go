@@ -24,6 +24,8 @@ func TestModelShapes(t *testing.T) {
 		{"mnv3-small-dyrelu-c-w0.25-hc16", []int{1, 17, 32, 24}},
 		{"mnv3-large-baseline-w0.25-hc16", []int{1, 17, 32, 24}},
 		{"mnv3-small-dyrelu-a-deconv-w0.25-hc16-k5", []int{1, 5, 32, 24}},
+		{"mnv3-small-dyrelu-c-lat-w0.25-hc16", []int{1, 17, 32, 24}},
+		{"mnv3-large-baseline-lat-w0.25-hc16", []int{1, 17, 32, 24}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.arch, func(t *testing.T) {
@@ -41,6 +43,7 @@ func TestModelShapes(t *testing.T) {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	m := New(MustParseArch(tinyArch), nntest.Rand(1))
 	m.Meta.InputH, m.Meta.InputW = 128, 96
+	m.Meta.Decode = DecodeDARK
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	require.NoError(t, m.Save(path, map[string]string{"epoch": "7"}))
 
@@ -83,18 +86,29 @@ func TestLoadErrors(t *testing.T) {
 
 	_, err = Load(filepath.Join(dir, "missing.safetensors"))
 	require.Error(t, err)
+
+	badDecode := filepath.Join(dir, "decode.safetensors")
+	md := map[string]string{MetaArch: tinyArch, MetaDecode: "soft-argmax"}
+	require.NoError(t, nn.WriteSafetensors(badDecode, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
+	_, err = Load(badDecode)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dypose.decode "soft-argmax"`)
 }
 
 func TestFuseMatchesUnfused(t *testing.T) {
-	m := New(MustParseArch(tinyArch), nntest.Rand(1))
-	synthWeights(m.Params()) // non-trivial BN statistics
-	m.SetTraining(false)
-	x := nntest.RandTensor(nntest.Rand(4), 2, 3, 64, 48)
-	want := m.Forward(x).Clone()
-	m.Fuse()
-	assert.True(t, m.Fused())
-	nntest.AssertClose(t, want, m.Forward(x), 1e-4, "fused heatmaps")
-	require.Error(t, m.Save(filepath.Join(t.TempDir(), "f.safetensors"), nil))
+	for _, arch := range []string{tinyArch, "mnv3-small-dyrelu-c-lat-w0.25-hc16"} {
+		t.Run(arch, func(t *testing.T) {
+			m := New(MustParseArch(arch), nntest.Rand(1))
+			synthWeights(m.Params()) // non-trivial BN statistics
+			m.SetTraining(false)
+			x := nntest.RandTensor(nntest.Rand(4), 2, 3, 64, 64)
+			want := m.Forward(x).Clone()
+			m.Fuse()
+			assert.True(t, m.Fused())
+			nntest.AssertClose(t, want, m.Forward(x), 1e-4, "fused heatmaps")
+			require.Error(t, m.Save(filepath.Join(t.TempDir(), "f.safetensors"), nil))
+		})
+	}
 }
 
 func TestPredictFlip(t *testing.T) {
@@ -119,10 +133,10 @@ func TestPredictFlip(t *testing.T) {
 // goroutines do not count).
 func TestForwardAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
-	for _, arch := range []string{tinyArch, "mnv3-small-baseline-deconv-w0.25-hc16"} {
+	for _, arch := range []string{tinyArch, "mnv3-small-baseline-deconv-w0.25-hc16", "mnv3-small-dyrelu-c-lat-w0.25-hc16"} {
 		m := New(MustParseArch(arch), nntest.Rand(1))
 		m.SetTraining(false)
-		x := nntest.RandTensor(nntest.Rand(2), 1, 3, 64, 48)
+		x := nntest.RandTensor(nntest.Rand(2), 1, 3, 64, 64)
 		m.Predict(x, true)
 		allocs := testing.AllocsPerRun(5, func() { m.Predict(x, true) })
 		assert.Zero(t, allocs, arch)

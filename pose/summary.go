@@ -67,6 +67,11 @@ func (m *Model) Summarize(h, w int) Summary {
 	}
 	for i, l := range m.Head.Layers.Layers {
 		add(stages+strconv.Itoa(i), l, true)
+		if m.Head.Laterals != nil {
+			// The lateral's 1×1 conv reads the skip at this stage's size.
+			c = m.Backbone.Skips[i].Channels
+			add("head.laterals."+strconv.Itoa(i), m.Head.Laterals[i], true)
+		}
 	}
 	add("head.final_layer", m.Head.FinalLayer, true)
 	return s

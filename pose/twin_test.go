@@ -144,6 +144,7 @@ var twinFixtures = []string{
 	"twin_small_baseline.safetensors",
 	"twin_small_dyrelu_b_deconv_w05_hc32.safetensors",
 	"twin_large_dyrelu_a_w075_k5.safetensors",
+	"twin_small_dyrelu_c_lat_w025_hc16.safetensors",
 }
 
 // TestTwin runs the Go model on the PyTorch twin's fixtures: identical

@@ -1,7 +1,10 @@
 """Export golden tensors of the PyTorch twin (scripts/twin.py) for the Go
 tests of package pose: testdata/twin_<arch>.safetensors.
 
-    /usr/bin/python3 scripts/fixtures_twin.py
+    /usr/bin/python3 scripts/fixtures_twin.py [arch|checkpoint ...]
+
+With names, only those fixtures are written (the rest are skipped without
+changing what the named ones get from the random stream).
 
 Full-width MobileNetV3 weights are megabytes, too big to commit as
 fixtures, so the weights are not stored: both sides synthesise them from
@@ -55,6 +58,18 @@ FIXTURES = {
         "head.deconv_layers.3.weight", "head.deconv_layers.7.weight", "head.final_layer.weight"],
     "mnv3-large-dyrelu-a-w0.75-k5": [
         "features.5.block.1.1.weight", "features.16.2.fc2.weight", "head.final_layer.bias"],
+}
+# Fixtures added later: each draws its inputs from a generator of its own
+# (seed), so adding one leaves the bytes of every other fixture unchanged.
+# Small (w0.25, hc16) to keep the file and the test fast.
+SEEDED_FIXTURES = {
+    # Lateral head: the skips' gradients reach the backbone at features.8
+    # (stride 16), .3 (stride 8) and .1 (stride 4) besides the main path.
+    "mnv3-small-dyrelu-c-lat-w0.25-hc16": (2021, [
+        "features.1.block.1.1.weight", "features.3.block.2.0.weight",
+        "features.8.block.2.1.weight", "head.laterals.0.0.weight",
+        "head.laterals.1.1.weight", "head.laterals.2.0.weight",
+        "head.layers.2.4.weight", "head.final_layer.bias"]),
 }
 CHECKPOINT_ARCH = "mnv3-small-dyrelu-c-w0.25-hc16-k3"
 
@@ -121,15 +136,19 @@ def fixture_name(arch):
     return "twin_" + arch.replace("mnv3-", "").replace("-", "_").replace(".", "") + ".safetensors"
 
 
-def make(arch, grads, gen):
+def make(arch, grads, gen, write=True):
+    """Write the fixture of arch; write=False only draws its inputs from
+    gen (so that the fixtures after it get the same ones)."""
     model = twin.PoseNet(arch)
-    synth_weights(model)
-    names = param_names(model)
     x = (torch.rand(BATCH, 3, INPUT_H, INPUT_W, generator=gen) * 4 - 2).half().float()
     k = model.arch.keypoints
     hh, hw = INPUT_H // 4, INPUT_W // 4
     target = torch.rand(BATCH, k, hh, hw, generator=gen)
     weight = (torch.rand(BATCH, k, generator=gen) > 0.3).float()
+    if not write:
+        return
+    synth_weights(model)
+    names = param_names(model)
 
     def step(dtype, train):
         """Heatmaps, loss and gradients of one forward/backward in dtype."""
@@ -192,12 +211,20 @@ def make_checkpoint(gen):
     print(f"{path}: {os.path.getsize(path)} bytes; {out}: {os.path.getsize(out)} bytes")
 
 
-def main():
+def main(only):
+    for name in only:
+        if name not in FIXTURES and name not in SEEDED_FIXTURES and name != "checkpoint":
+            sys.exit(f"fixtures_twin: unknown fixture {name!r}")
+    wanted = lambda name: not only or name in only  # noqa: E731
     gen = torch.Generator().manual_seed(2020)
     for arch, grads in FIXTURES.items():
-        make(arch, grads, gen)
-    make_checkpoint(gen)
+        make(arch, grads, gen, write=wanted(arch))
+    if wanted("checkpoint"):
+        make_checkpoint(gen)
+    for arch, (seed, grads) in SEEDED_FIXTURES.items():
+        if wanted(arch):
+            make(arch, grads, torch.Generator().manual_seed(seed))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

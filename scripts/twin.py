@@ -8,6 +8,8 @@ the Go model's Params names, so weights move between the two unchanged:
     features.12.0.weight           final 1x1 conv (Small; 16 for Large)
     head.layers.0.1.weight         keypoint head (dw head) ...
     head.final_layer.weight        1x1 conv to K heatmaps
+    head.laterals.0.0.weight       lateral 1x1 conv + BN from the stride-16,
+                                   8 and 4 features (-lat only)
 
 Usage as a library (scripts/fixtures_twin.py) or as a tool:
 
@@ -20,10 +22,16 @@ needs (dypose.arch, input size, keypoint names, flip pairs).
 
 Architecture names (parse_arch mirrors Go's pose.ParseArch):
 
-    mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv][-w<mult>][-hc<n>][-k<n>]
+    mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv|-lat][-w<mult>][-hc<n>][-k<n>]
+
+Suffixes are optional, each at most once and in this order. -lat is the dw
+head with lateral connections: a 1x1 conv + BN maps the backbone's last
+feature map at stride 16, 8 and 4 onto the output of head stage 0, 1 and 2,
+where it is added (input sides must then be multiples of 32).
 """
 
 import argparse
+import collections
 import json
 import os
 import re
@@ -97,23 +105,29 @@ def make_divisible(v, divisor=8):
 
 # ---------------------------------------------------------------- arch names
 
-ARCH_RE = re.compile(
-    r"^mnv3-(small|large)-(baseline|dyrelu-a|dyrelu-b|dyrelu-c)"
-    r"((?:-deconv|-w[0-9.]+|-hc[0-9]+|-k[0-9]+)*)$")
+ARCH_GRAMMAR = ("mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}"
+                "[-deconv|-lat][-w<mult>][-hc<n>][-k<n>]")
+ACTIVATIONS = ("baseline", "dyrelu-a", "dyrelu-b", "dyrelu-c")
+LATERAL_MULTIPLE = 32  # input sides for a -lat head: the backbone's stride
 
 
 class Arch:
     def __init__(self, size="small", act="dyrelu-c", head="dw", width=1.0,
-                 head_channels=0, keypoints=DEFAULT_KEYPOINTS):
+                 head_channels=0, keypoints=DEFAULT_KEYPOINTS, lateral=False):
+        if lateral and head != "dw":
+            raise ValueError("twin: lateral connections need the dw head")
         self.size, self.act, self.head = size, act, head
         self.width = float(width)
         self.head_channels = head_channels or DEFAULT_HEAD_CHANNELS[head]
         self.keypoints = keypoints
+        self.lateral = bool(lateral)
 
     def __str__(self):
         s = f"mnv3-{self.size}-{self.act}"
         if self.head == "deconv":
             s += "-deconv"
+        if self.lateral:
+            s += "-lat"
         if self.width != 1.0:
             s += "-w" + format_float(self.width)
         if self.head_channels != DEFAULT_HEAD_CHANNELS[self.head]:
@@ -137,21 +151,78 @@ def format_float(v):
     return s[:-2] if s.endswith(".0") else s
 
 
+def _go_int(s):
+    """int(s) as Go's strconv.Atoi accepts it: optional sign, then digits."""
+    if not re.fullmatch(r"[+-]?[0-9]+", s):
+        raise ValueError(f"invalid integer {s!r}")
+    return int(s)
+
+
+def _go_float(s):
+    """float(s), refusing the spellings Go's strconv.ParseFloat does not
+    take for decimals (blanks, underscores)."""
+    if not s or re.search(r"[\s_]", s):
+        raise ValueError(f"invalid number {s!r}")
+    return float(s)
+
+
 def parse_arch(name):
-    m = ARCH_RE.match(name.strip().lower())
-    if not m:
-        raise ValueError(f"twin: unknown architecture {name!r}")
-    a = Arch(size=m.group(1), act=m.group(2))
+    """Parse an architecture name exactly as Go's pose.ParseArch does: the
+    same suffix order, each suffix at most once, the same value checks."""
+    def bad(why):
+        return ValueError(f"twin: architecture {name!r}: {why} (want {ARCH_GRAMMAR})")
+
+    s = name.strip().lower()
+    if not s.startswith("mnv3-"):
+        raise bad("no mnv3- prefix")
+    size, _, rest = s[len("mnv3-"):].partition("-")
+    if size not in ("small", "large"):
+        raise bad(f"unknown size {size!r}")
+    for act in ACTIVATIONS:
+        if rest.startswith(act) and (len(rest) == len(act) or rest[len(act)] == "-"):
+            rest = rest[len(act):]
+            break
+    else:
+        raise bad(f"unknown activation in {rest!r}")
+    a = Arch(size=size, act=act)
     head_channels = 0
-    for part in re.findall(r"-(deconv|w[0-9.]+|hc[0-9]+|k[0-9]+)", m.group(3)):
-        if part == "deconv":
-            a.head = "deconv"
-        elif part.startswith("w"):
-            a.width = float(part[1:])
-        elif part.startswith("hc"):
-            head_channels = int(part[2:])
-        else:
-            a.keypoints = int(part[1:])
+    if rest:
+        order = 0
+        for part in rest[1:].split("-"):
+            err = None
+            try:
+                if part == "deconv":
+                    rank, a.head = 1, "deconv"
+                elif part == "lat":
+                    rank, a.lateral = 2, True
+                    if a.head == "deconv":
+                        raise bad("lateral connections need the DWUp head, not -deconv")
+                elif part.startswith("hc"):
+                    rank = 4
+                    head_channels = _go_int(part[2:])
+                    if head_channels < 1:
+                        err = "must be positive"
+                elif part.startswith("w"):
+                    rank = 3
+                    a.width = _go_float(part[1:])
+                    if not (0 < a.width <= 4):
+                        err = "must be in (0, 4]"
+                elif part.startswith("k"):
+                    rank = 5
+                    a.keypoints = _go_int(part[1:])
+                    if a.keypoints < 1:
+                        err = "must be positive"
+                else:
+                    raise bad(f"unknown suffix {part!r}")
+            except ValueError as e:
+                if str(e).startswith("twin:"):
+                    raise
+                err = str(e)
+            if err is not None:
+                raise bad(f"suffix {part!r}: {err}")
+            if rank <= order:
+                raise bad(f"suffix {part!r} repeated or out of order")
+            order = rank
     a.head_channels = head_channels or DEFAULT_HEAD_CHANNELS[a.head]
     return a
 
@@ -210,8 +281,14 @@ class InvertedResidual(nn.Module):
         return x + y if self.use_res else y
 
 
+Skip = collections.namedtuple("Skip", "index stride channels")
+
+
 def backbone_features(arch):
-    """The MobileNetV3 feature extractor (stride 32) and its output width."""
+    """The MobileNetV3 feature extractor (stride 32), its output width and
+    its skips: for strides 16, 8 and 4 (in this order) the last layer of
+    features at that stride, as Skip(index into features, stride, channels)
+    (Go: backbone.MobileNetV3.Skips)."""
     table = SMALL if arch.size == "small" else LARGE
     dy = arch.act != "baseline"
     adj = lambda c: make_divisible(c * arch.width, 8)  # noqa: E731
@@ -221,13 +298,18 @@ def backbone_features(arch):
 
     cin = adj(STEM_CHANNELS)
     layers = [conv_bn_act(3, cin, 3, 2, 1, act_of("HS"), BACKBONE_BN_EPS, BACKBONE_BN_MOMENTUM)]
+    skips, total_stride = [None] * 3, 2
     for k, exp, out, se, nl, stride in table:
         exp, out = adj(exp), adj(out)
         layers.append(InvertedResidual(cin, k, exp, out, se and not dy, act_of(nl), stride))
         cin = out
+        total_stride *= stride
+        for i, want in enumerate((16, 8, 4)):
+            if total_stride == want:  # the last block at this stride wins
+                skips[i] = Skip(len(layers) - 1, total_stride, out)
     last = LAST_CONV_EXPANSION * cin
     layers.append(conv_bn_act(cin, last, 1, 1, 1, act_of("HS"), BACKBONE_BN_EPS, BACKBONE_BN_MOMENTUM))
-    return nn.Sequential(*layers), last
+    return nn.Sequential(*layers), last, skips
 
 
 class Upsample2x(nn.Module):
@@ -237,9 +319,14 @@ class Upsample2x(nn.Module):
 
 class DWUpHead(nn.Module):
     """Three stages of: bilinear x2 -> 3x3 depthwise conv+BN+act -> 1x1 conv
-    to C + BN + act; then a 1x1 conv (bias) to K heatmaps. Stride 32 -> 4."""
+    to C + BN + act; then a 1x1 conv (bias) to K heatmaps. Stride 32 -> 4.
 
-    def __init__(self, cin, channels, keypoints, act):
+    With skip_channels (the -lat head, Go's head.NewLateral), laterals.<i>
+    = 1x1 conv (no bias) from skip_channels[i] to C + BN maps the backbone's
+    stride-16, 8 and 4 features onto stage i's output, where it is added.
+    They are registered after final_layer, the order of Go's Head.Params."""
+
+    def __init__(self, cin, channels, keypoints, act, skip_channels=None):
         super().__init__()
         stages = []
         for _ in range(3):
@@ -255,9 +342,19 @@ class DWUpHead(nn.Module):
             cin = channels
         self.layers = nn.Sequential(*stages)
         self.final_layer = nn.Conv2d(channels, keypoints, 1)
+        self.laterals = None
+        if skip_channels is not None:
+            self.laterals = nn.ModuleList(
+                nn.Sequential(nn.Conv2d(c, channels, 1, bias=False),
+                              nn.BatchNorm2d(channels, eps=HEAD_BN_EPS, momentum=HEAD_BN_MOMENTUM))
+                for c in skip_channels)
 
-    def forward(self, x):
-        return self.final_layer(self.layers(x))
+    def forward(self, x, skips=None):
+        if self.laterals is None:
+            return self.final_layer(self.layers(x))
+        for stage, lateral, skip in zip(self.layers, self.laterals, skips):
+            x = stage(x) + lateral(skip)
+        return self.final_layer(x)
 
 
 class DeconvHead(nn.Module):
@@ -285,12 +382,27 @@ class PoseNet(nn.Module):
         if isinstance(arch, str):
             arch = parse_arch(arch)
         self.arch = arch
-        self.features, cout = backbone_features(arch)
-        cls = DWUpHead if arch.head == "dw" else DeconvHead
-        self.head = cls(cout, arch.head_channels, arch.keypoints, arch.head_act())
+        self.features, cout, self.skips = backbone_features(arch)
+        if arch.lateral:
+            self.head = DWUpHead(cout, arch.head_channels, arch.keypoints, arch.head_act(),
+                                 skip_channels=[s.channels for s in self.skips])
+        else:
+            cls = DWUpHead if arch.head == "dw" else DeconvHead
+            self.head = cls(cout, arch.head_channels, arch.keypoints, arch.head_act())
 
     def forward(self, x):
-        return self.head(self.features(x))
+        if not self.arch.lateral:
+            return self.head(self.features(x))
+        if x.shape[-2] % LATERAL_MULTIPLE or x.shape[-1] % LATERAL_MULTIPLE:
+            raise ValueError(f"twin: input {tuple(x.shape)}: a head with laterals needs "
+                             f"sides that are multiples of {LATERAL_MULTIPLE}")
+        at = {s.index: i for i, s in enumerate(self.skips)}
+        skips = [None] * len(self.skips)
+        for i, layer in enumerate(self.features):
+            x = layer(x)
+            if i in at:
+                skips[at[i]] = x
+        return self.head(x, skips)
 
 
 def init_weights(model, gen):

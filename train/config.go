@@ -69,6 +69,10 @@ type Config struct {
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
+	// Unbiased centres the target Gaussians on the joints' sub-cell
+	// positions (DARK's encoding; see coco.Geometry) and validates with
+	// DARK decoding; false, SimpleBaseline's nearest-cell targets.
+	Unbiased bool `json:"unbiased" yaml:"unbiased"`
 
 	// Augmentation (SimpleBaseline's COCO settings; flips always on).
 	ScaleFactor  float64 `json:"scale_factor" yaml:"scale_factor"`     // box scale × clip(N(0,1)·f + 1, 1−f, 1+f); 0.35
@@ -146,7 +150,7 @@ func (c Config) Geometry() (coco.Geometry, error) {
 	if err != nil {
 		return coco.Geometry{}, err
 	}
-	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride, Sigma: c.Sigma}, nil
+	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride, Sigma: c.Sigma, Unbiased: c.Unbiased}, nil
 }
 
 // Augmentation returns the training augmentation of c.

@@ -90,9 +90,13 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	val.DARK = cfg.Unbiased
 
 	m := pose.New(arch, rand.New(rand.NewPCG(cfg.Seed, 0)))
 	m.Meta.InputH, m.Meta.InputW = g.InputH, g.InputW
+	if cfg.Unbiased {
+		m.Meta.Decode = pose.DecodeDARK
+	}
 	ac := nn.DefaultAdam()
 	ac.LR, ac.WeightDecay, ac.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == OptimizerAdamW
 	opt := nn.NewAdam(m.Params(), ac)

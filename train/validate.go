@@ -15,7 +15,7 @@ import (
 // Validator evaluates a model on a validation split with ground-truth
 // boxes, as SimpleBaseline reports COCO val AP with GT boxes: crop every
 // annotated person, predict (with the flip test when Flip), decode with the
-// quarter-pixel shift, map back to the image, rescore, OKS-NMS per image,
+// quarter-pixel shift (DARK's refinement when DARK), map back to the image, rescore, OKS-NMS per image,
 // and run the COCO keypoint evaluation.
 type Validator struct {
 	Samples  []coco.Sample
@@ -25,6 +25,7 @@ type Validator struct {
 	Batch    int
 	Workers  int
 	Flip     bool
+	DARK     bool // DARK decoding, smoothed with the targets' σ
 }
 
 // NewValidator loads sp's annotations for validation.
@@ -68,7 +69,7 @@ func (v *Validator) evaluate(ctx context.Context, predict func(b *coco.Batch) []
 	stride := float64(g.InputW) / float64(g.HeatmapW)
 	hw := g.HeatmapH * g.HeatmapW
 	kps := make([]pose.Keypoint, k)
-	var dec pose.Decoder
+	dec := pose.Decoder{DARK: v.DARK, Sigma: g.Sigma}
 	byImage := map[int64][]eval.Person{}
 	var order []int64
 	for {
@@ -139,8 +140,8 @@ func personCategory(gt *eval.GroundTruth) int64 {
 }
 
 // EvaluateModel validates the model checkpoint at path on the val split of
-// the COCO-layout folder dataDir, at the model's recorded input size, with
-// GT boxes.
+// the COCO-layout folder dataDir, at the model's recorded input size and
+// decoding, with GT boxes.
 func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int, flip bool, sigma float64) (*eval.Summary, error) {
 	m, err := pose.Load(path)
 	if err != nil {
@@ -156,5 +157,6 @@ func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int
 	if err != nil {
 		return nil, err
 	}
+	v.DARK = m.Meta.Decode == pose.DecodeDARK
 	return v.Run(ctx, m)
 }

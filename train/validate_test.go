@@ -39,4 +39,13 @@ func TestValidatorGeometry(t *testing.T) {
 	require.NoError(t, err)
 	assert.Less(t, shifted.Stats[0], s.Stats[0]-0.3, "AP of heatmaps shifted by 3 cells")
 	t.Logf("GT heatmaps AP %.3f, shifted %.3f", s.Stats[0], shifted.Stats[0])
+
+	// Unbiased targets decoded with DARK lose nothing to the heatmap grid.
+	g.Unbiased = true
+	v.Geometry, v.DARK = g, true
+	unbiased, err := v.evaluate(context.Background(), targets(0))
+	require.NoError(t, err)
+	assert.Greater(t, unbiased.Stats[0], 0.995, "AP of unbiased GT heatmaps with DARK")
+	assert.Greater(t, unbiased.Stats[0], s.Stats[0]+0.05)
+	t.Logf("unbiased GT heatmaps + DARK: AP %.3f", unbiased.Stats[0])
 }

@@ -21,7 +21,7 @@ import (
 type modelEvalOptions struct {
 	Model, Data, Boxes, Out string
 	Flip                    bool
-	DARK                    bool
+	Decode                  string // "": the model's
 	BoxThr                  float64
 }
 
@@ -38,6 +38,9 @@ type evalResult struct {
 // OKS-NMS; it writes the results to o.Out with their RunInfo sidecar and
 // returns the annotation file to evaluate them against.
 func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gtPath string, err error) {
+	if err := checkDecode(o.Decode); err != nil {
+		return "", fmt.Errorf("eval: %w", err)
+	}
 	sp, err := train.FindSplit(o.Data, "val")
 	if err != nil {
 		return "", fmt.Errorf("eval: %w", err)
@@ -67,7 +70,8 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 				W: float32(s.Box[2]), H: float32(s.Box[3]), Score: float32(s.Score)})
 		}
 	}
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.DARK})
+	dark := useDARK(o.Decode, m)
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark})
 	defer est.Close()
 	results := []evalResult{}
 	img := gocv.NewMat()
@@ -106,7 +110,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		return "", fmt.Errorf("eval: %w", err)
 	}
 	decode := "argmax+quarter-offset"
-	if o.DARK {
+	if dark {
 		decode = "dark"
 	}
 	info := eval.RunInfo{BoxSource: source, FlipTest: o.Flip, Decode: decode, InputSize: [2]int{m.Meta.InputW, m.Meta.InputH},

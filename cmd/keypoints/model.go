@@ -25,7 +25,7 @@ func newModelSummaryCmd() *cli.Command {
 	archFlag := &cli.StringFlag{
 		Name:  "arch",
 		Value: pose.DefaultArch,
-		Usage: "architecture `NAME`: mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv][-w<mult>][-hc<n>][-k<n>]",
+		Usage: "architecture `NAME`: mnv3-{small|large}-{baseline|dyrelu-a|dyrelu-b|dyrelu-c}[-deconv|-lat][-w<mult>][-hc<n>][-k<n>]",
 	}
 	inputFlag := &cli.StringFlag{
 		Name:  "input",

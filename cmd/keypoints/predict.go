@@ -50,7 +50,7 @@ func newPredictCmd() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
 			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
-			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax (quarter-pixel shift) or dark", Destination: &o.Decode},
+			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax (quarter-pixel shift) or dark (default: the one the model was trained for)", Destination: &o.Decode},
 			&cli.BoolFlag{Name: "draw-boxes", Usage: "draw person boxes with their scores", Destination: &o.DrawBoxes},
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
 			&cli.Float64Flag{Name: "box-thr", Value: 0.0, Usage: "minimum detection score for --boxes", Destination: &o.BoxThr},
@@ -80,8 +80,8 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.Decode != "argmax" && o.Decode != "dark" {
-		return fmt.Errorf("predict: --decode %q: want argmax or dark", o.Decode)
+	if err := checkDecode(o.Decode); err != nil {
+		return fmt.Errorf("predict: %w", err)
 	}
 	if o.OutDir != "" {
 		if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
@@ -97,7 +97,7 @@ func runPredict(c *cli.Context, o predictOptions) error {
 		return err
 	}
 	defer source.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.Decode == "dark"})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m)})
 	defer est.Close()
 	style := render.DefaultStyle()
 	style.KeypointThreshold = float32(o.KptThr)
@@ -350,4 +350,21 @@ func writeImageAtomic(dst string, img gocv.Mat) error {
 		return err
 	}
 	return nil
+}
+
+// checkDecode validates a --decode value ("" = the model's own).
+func checkDecode(decode string) error {
+	if decode != "" && decode != pose.DecodeArgmax && decode != pose.DecodeDARK {
+		return fmt.Errorf("--decode %q: want %s or %s", decode, pose.DecodeArgmax, pose.DecodeDARK)
+	}
+	return nil
+}
+
+// useDARK reports whether to decode with DARK: --decode, else the
+// decoding m was trained for.
+func useDARK(decode string, m *pose.Model) bool {
+	if decode == "" {
+		decode = m.Meta.Decode
+	}
+	return decode == pose.DecodeDARK
 }

@@ -87,6 +87,7 @@ func TestPredictBadInput(t *testing.T) {
 		{"keypoints", "predict", "--model", filepath.Join(dir, "missing.safetensors"), good},
 		{"keypoints", "predict", "--model", model, "--detector", "yolo", good},
 		{"keypoints", "predict", "--model", model},
+		{"keypoints", "predict", "--model", model, "--decode", "softargmax", good},
 	} {
 		app := newApp()
 		app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}

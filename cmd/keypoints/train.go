@@ -38,6 +38,7 @@ func newTrainCmd() *cli.Command {
 	halfBody := &cli.Float64Flag{Name: "half-body-prob", Value: d.HalfBodyProb, Usage: "augmentation: probability of an upper- or lower-body crop"}
 	input := &cli.StringFlag{Name: "input", Value: d.Input, Usage: "input size `HxW`; heatmaps are a quarter of it"}
 	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
+	unbiased := &cli.BoolFlag{Name: "unbiased", Value: d.Unbiased, Usage: "centre the target Gaussians on the joints' sub-cell positions (DARK's encoding) and validate with DARK decoding"}
 	workers := &cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "data-loading goroutines (0: one per core)"}
 	seed := &cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of the weights, the sample order and the augmentation"}
 	valEvery := &cli.IntFlag{Name: "val-every", Value: d.ValEvery, Usage: "validate every N epochs (and after the last; 0: only after the last)"}
@@ -52,7 +53,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, lossWeight, input, sigma, scaleFactor, rotFactor, halfBody, workers, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, lossWeight, input, sigma, unbiased, scaleFactor, rotFactor, halfBody, workers, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -128,6 +129,9 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(sigma) {
 				cfg.Sigma = c.Float64(sigma.Name)
+			}
+			if set(unbiased) {
+				cfg.Unbiased = c.Bool(unbiased.Name)
 			}
 			if set(workers) {
 				cfg.Workers = c.Int(workers.Name)

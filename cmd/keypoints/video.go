@@ -44,7 +44,7 @@ func newVideoCmd() *cli.Command {
 			&cli.IntFlag{Name: "det-interval", Value: 1, Usage: "run the detector every N frames; follow people by their keypoint boxes in between", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Usage: "One-Euro smoothing of keypoints along each track", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (off by default for video: it doubles the pose cost)", Destination: &o.Flip},
-			&cli.StringFlag{Name: "decode", Value: "argmax", Usage: "heatmap decoding: argmax or dark", Destination: &o.Decode},
+			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax or dark (default: the one the model was trained for)", Destination: &o.Decode},
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
 		),
 		Action: func(c *cli.Context) error {
@@ -82,6 +82,9 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	if o.Out == "" && o.JSONL == "" {
 		return errors.New("video: nothing to write: give --out and/or --jsonl")
 	}
+	if err := checkDecode(o.Decode); err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
 	if o.DetInterval < 1 {
 		return fmt.Errorf("video: --det-interval %d: want 1 or more", o.DetInterval)
 	}
@@ -108,7 +111,7 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: o.Decode == "dark", NoNMS: false})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), NoNMS: false})
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	if o.Smooth {

@@ -78,7 +78,7 @@ func runWebcam(o webcamOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK("", m)})
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	smooth := track.DefaultOneEuro()
