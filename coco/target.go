@@ -39,8 +39,9 @@ func (g Geometry) Validate() error {
 // when v = 0 or when the window starts at or past the far edge or ends before
 // 0, and the window is filled with exp(−(dx² + dy²)/(2σ²)) (peak 1, not
 // normalised). With g.Unbiased the window is the same but dx, dy are
-// measured from the exact position x/stride, y/stride. The quirk of the original is kept: a window whose exclusive
-// end is exactly 0 keeps weight 1 with an empty heatmap. dst and weights are
+// measured from the exact position x/stride, y/stride. The quirk of the
+// original is kept: a window whose exclusive end is exactly 0 keeps weight 1
+// with an empty heatmap. dst and weights are
 // overwritten (zeroed first), so they can be reused.
 func GenerateTarget(dst, weights []float32, joints [][3]float32, g Geometry) {
 	k := len(joints)

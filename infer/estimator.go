@@ -59,7 +59,7 @@ func NewEstimator(m *pose.Model, opt Options) *Estimator {
 		opt:     opt,
 		sigmas:  sigmas,
 		cropper: coco.NewCropper(m.Meta.InputW, m.Meta.InputH),
-		dec:     pose.Decoder{DARK: opt.DARK},
+		dec:     pose.Decoder{DARK: opt.DARK, Sigma: m.Meta.Sigma},
 		k:       k,
 		kps:     make([]pose.Keypoint, k),
 	}

@@ -127,6 +127,20 @@ func ParseArch(name string) (Arch, error) {
 	return a, nil
 }
 
+// lateralMultiple is the backbone's stride: only for inputs whose sides are
+// multiples of it do the upsampled stages line up with the backbone's
+// stride-16, 8 and 4 maps.
+const lateralMultiple = 32
+
+// CheckInput reports an input size (h, w) the architecture cannot take: a
+// head with laterals needs sides that are multiples of 32.
+func (a Arch) CheckInput(h, w int) error {
+	if a.Lateral && (h%lateralMultiple != 0 || w%lateralMultiple != 0) {
+		return fmt.Errorf("pose: %s: input %dx%d: a head with laterals needs sides that are multiples of %d", a, h, w, lateralMultiple)
+	}
+	return nil
+}
+
 // MustParseArch is ParseArch for names fixed in the program; it panics on
 // an error.
 func MustParseArch(name string) Arch {

@@ -78,6 +78,9 @@ func (m *Model) setWeights(path string, tf *nn.TensorFile) error {
 		return fmt.Errorf("pose: load %s: model is fused", path)
 	}
 	meta, err := decodeMeta(tf.Metadata, m.Arch.Keypoints)
+	if err == nil {
+		err = m.Arch.CheckInput(meta.InputH, meta.InputW)
+	}
 	if err != nil {
 		return fmt.Errorf("pose: load %s: %w", path, err)
 	}

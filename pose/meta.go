@@ -2,6 +2,7 @@ package pose
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -16,6 +17,9 @@ type Meta struct {
 	// DecodeArgmax (SimpleBaseline's nearest-cell targets) or DecodeDARK
 	// (unbiased sub-cell targets). Inference uses it unless told otherwise.
 	Decode string
+	// Sigma is the σ of the training targets in heatmap cells, which DARK
+	// decoding smooths with; 0 (not recorded): DefaultDARKSigma.
+	Sigma float64
 }
 
 // Heatmap decodings (Meta.Decode).
@@ -69,6 +73,7 @@ const (
 	MetaKeypoints = "dypose.keypoints"  // comma-separated names
 	MetaFlipPairs = "dypose.flip_pairs" // "1-2,3-4,..."
 	MetaDecode    = "dypose.decode"     // Meta.Decode
+	MetaSigma     = "dypose.sigma"      // Meta.Sigma, when set
 )
 
 // encode writes m into md.
@@ -81,6 +86,9 @@ func (m Meta) encode(md map[string]string) {
 	}
 	md[MetaFlipPairs] = strings.Join(pairs, ",")
 	md[MetaDecode] = m.Decode
+	if m.Sigma != 0 {
+		md[MetaSigma] = strconv.FormatFloat(m.Sigma, 'g', -1, 64)
+	}
 }
 
 // decodeMeta reads the metadata of a checkpoint for a k-keypoint model;
@@ -101,6 +109,13 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 			return Meta{}, fmt.Errorf("%s %q: want %s or %s", MetaDecode, s, DecodeArgmax, DecodeDARK)
 		}
 		m.Decode = s
+	}
+	if s := md[MetaSigma]; s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return Meta{}, fmt.Errorf("%s %q: want a positive number", MetaSigma, s)
+		}
+		m.Sigma = v
 	}
 	if s := md[MetaKeypoints]; s != "" {
 		names := strings.Split(s, ",")

@@ -12,10 +12,6 @@ import (
 
 const errShape = "pose: shape mismatch"
 
-// lateralMultiple is the backbone's stride: only then do the upsampled
-// stages line up with the backbone's stride-16, 8 and 4 maps.
-const lateralMultiple = 32
-
 // Model is a top-down pose network: a MobileNetV3 backbone and a heatmap
 // head. It maps crops x (N,3,H,W) (RGB, ImageNet-normalised) to heatmaps
 // (N,K,H/4,W/4). Parameter names are the PyTorch twin's: the backbone's
@@ -66,8 +62,8 @@ func (m *Model) Forward(x *nn.Tensor) *nn.Tensor {
 		panic(fmt.Sprintf("%s: input %v, want (N,3,H,W)", errShape, x.Shape))
 	}
 	if m.Arch.Lateral {
-		if h%lateralMultiple != 0 || w%lateralMultiple != 0 {
-			panic(fmt.Sprintf("%s: input %v: a head with laterals needs sides that are multiples of %d", errShape, x.Shape, lateralMultiple))
+		if err := m.Arch.CheckInput(h, w); err != nil {
+			panic(fmt.Sprintf("%s: %v", errShape, err))
 		}
 		y := m.Backbone.ForwardSkips(x, &m.skips)
 		return m.Head.ForwardSkips(y, m.skips)

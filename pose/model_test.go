@@ -43,7 +43,7 @@ func TestModelShapes(t *testing.T) {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	m := New(MustParseArch(tinyArch), nntest.Rand(1))
 	m.Meta.InputH, m.Meta.InputW = 128, 96
-	m.Meta.Decode = DecodeDARK
+	m.Meta.Decode, m.Meta.Sigma = DecodeDARK, 1.5
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	require.NoError(t, m.Save(path, map[string]string{"epoch": "7"}))
 
@@ -93,6 +93,24 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(badDecode)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `dypose.decode "soft-argmax"`)
+
+	badSigma := filepath.Join(dir, "sigma.safetensors")
+	md = map[string]string{MetaArch: tinyArch, MetaSigma: "-2"}
+	require.NoError(t, nn.WriteSafetensors(badSigma, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
+	_, err = Load(badSigma)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dypose.sigma "-2"`)
+
+	// A lateral head cannot take an input whose sides are not multiples of
+	// 32: refused when loading, not a panic at the first frame.
+	lat := New(MustParseArch("mnv3-small-dyrelu-c-lat-w0.25-hc16"), nntest.Rand(1))
+	latPath := filepath.Join(dir, "lat.safetensors")
+	md = map[string]string{MetaArch: lat.Arch.String(), MetaInput: "100x75"}
+	require.NoError(t, nn.WriteSafetensors(latPath, nn.StateDict(lat.Params()), md, nn.WriteOptions{}))
+	_, err = Load(latPath)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), latPath)
+	assert.Contains(t, err.Error(), "multiples of 32")
 }
 
 func TestFuseMatchesUnfused(t *testing.T) {

@@ -58,6 +58,7 @@ func TestTrainLossFalls(t *testing.T) {
 	require.NoError(t, err, "best is a model checkpoint")
 	assert.Equal(t, tinyArch, m.Arch.String())
 	assert.Equal(t, 64, m.Meta.InputH)
+	assert.Equal(t, cfg.Sigma, m.Meta.Sigma, "DARK's σ travels with the model")
 	hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), cfg.Epochs)
 	require.NoError(t, err)
 	assert.Len(t, hist, cfg.Epochs)

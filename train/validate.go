@@ -15,8 +15,8 @@ import (
 // Validator evaluates a model on a validation split with ground-truth
 // boxes, as SimpleBaseline reports COCO val AP with GT boxes: crop every
 // annotated person, predict (with the flip test when Flip), decode with the
-// quarter-pixel shift (DARK's refinement when DARK), map back to the image, rescore, OKS-NMS per image,
-// and run the COCO keypoint evaluation.
+// quarter-pixel shift (DARK's refinement when DARK), map back to the image,
+// rescore, OKS-NMS per image, and run the COCO keypoint evaluation.
 type Validator struct {
 	Samples  []coco.Sample
 	GT       *eval.GroundTruth
@@ -141,7 +141,8 @@ func personCategory(gt *eval.GroundTruth) int64 {
 
 // EvaluateModel validates the model checkpoint at path on the val split of
 // the COCO-layout folder dataDir, at the model's recorded input size and
-// decoding, with GT boxes.
+// decoding, with GT boxes. sigma is DARK's smoothing σ for a checkpoint
+// that records none.
 func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int, flip bool, sigma float64) (*eval.Summary, error) {
 	m, err := pose.Load(path)
 	if err != nil {
@@ -150,6 +151,9 @@ func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int
 	sp, err := FindSplit(dataDir, "val")
 	if err != nil {
 		return nil, err
+	}
+	if m.Meta.Sigma > 0 {
+		sigma = m.Meta.Sigma // DARK decodes with the training targets' σ
 	}
 	g := coco.Geometry{InputW: m.Meta.InputW, InputH: m.Meta.InputH,
 		HeatmapW: m.Meta.InputW / heatmapStride, HeatmapH: m.Meta.InputH / heatmapStride, Sigma: sigma}

@@ -74,6 +74,9 @@ func newModelImportCmd() *cli.Command {
 				return fmt.Errorf("model import: %w", err)
 			}
 			h, w, err := parseHxW(c.String(inputFlag.Name))
+			if err == nil {
+				err = arch.CheckInput(h, w)
+			}
 			if err != nil {
 				return fmt.Errorf("model import: --%s: %w", inputFlag.Name, err)
 			}

@@ -34,3 +34,12 @@ func TestModelSummaryCmd(t *testing.T) {
 	assert.Error(t, app.Run([]string{"keypoints", "model", "summary", "--arch", "mnv3-tiny-relu"}))
 	assert.Error(t, app.Run([]string{"keypoints", "model", "summary", "--input", "256"}))
 }
+
+func TestModelImportLateralInput(t *testing.T) {
+	app := newApp()
+	app.Writer = &bytes.Buffer{}
+	err := app.Run([]string{"keypoints", "model", "import", "--arch", "mnv3-small-dyrelu-c-lat", "--input", "100x96",
+		"--in", "twin.safetensors", "--out", t.TempDir() + "/m.safetensors"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "multiples of 32")
+}
