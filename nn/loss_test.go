@@ -16,13 +16,15 @@ func TestJointsMSELossMatchesPyTorch(t *testing.T) {
 		name      string
 		useWeight bool
 		weight    *nn.Tensor
+		topK      int
 	}{
-		{"weighted", true, weight},
-		{"unweighted", false, nil},
+		{"weighted", true, weight, 0},
+		{"unweighted", false, nil, 0},
+		{"ohkm2", true, weight, 2}, // JointsOHKMMSELoss, top 2 of 4 joints per sample
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := nn.JointsMSELoss{UseTargetWeight: tc.useWeight}
+			l := nn.JointsMSELoss{UseTargetWeight: tc.useWeight, TopK: tc.topK}
 			got := l.Forward(pred, target, tc.weight)
 			want := nntest.Get(t, tf, tc.name+".loss").Data[0]
 			assert.InDelta(t, want, got, 1e-5*float64(want))
@@ -41,11 +43,16 @@ func TestJointsMSELossHandComputed(t *testing.T) {
 		use      bool
 		wantLoss float32
 		wantGrad []float32
+		topK     int
 	}{
 		// ½·mean: joint 0 → ½·(1+9)/2 = 2.5, joint 1 → ½·(4+4)/2 = 2; /K.
-		{"no weight", nil, false, (2.5 + 2) / 2, []float32{0.25, 0.75, 0.5, 0.5}},
-		{"joint 1 off", []float32{1, 0}, true, 2.5 / 2, []float32{0.25, 0.75, 0, 0}},
-		{"weight 2", []float32{2, 1}, true, (4*2.5 + 2) / 2, []float32{4 * 0.25, 4 * 0.75, 0.5, 0.5}},
+		{"no weight", nil, false, (2.5 + 2) / 2, []float32{0.25, 0.75, 0.5, 0.5}, 0},
+		{"joint 1 off", []float32{1, 0}, true, 2.5 / 2, []float32{0.25, 0.75, 0, 0}, 0},
+		{"weight 2", []float32{2, 1}, true, (4*2.5 + 2) / 2, []float32{4 * 0.25, 4 * 0.75, 0.5, 0.5}, 0},
+		// Hard-keypoint mining keeps joint 0 (2.5 > 2), averaged over 1.
+		{"top 1", nil, false, 2.5, []float32{0.5, 1.5, 0, 0}, 1},
+		{"top 1, joint 0 off", []float32{0, 1}, true, 2, []float32{0, 0, 1, 1}, 1},
+		{"top 2 of 2 is plain", nil, false, (2.5 + 2) / 2, []float32{0.25, 0.75, 0.5, 0.5}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,7 +60,7 @@ func TestJointsMSELossHandComputed(t *testing.T) {
 			if tc.weight != nil {
 				w = nn.FromData(tc.weight, 1, 2)
 			}
-			l := nn.JointsMSELoss{UseTargetWeight: tc.use}
+			l := nn.JointsMSELoss{UseTargetWeight: tc.use, TopK: tc.topK}
 			assert.InDelta(t, tc.wantLoss, l.Forward(pred, target, w), 1e-6)
 			assert.InDeltaSlice(t, tc.wantGrad, l.Backward().Data, 1e-6)
 		})
@@ -88,9 +95,20 @@ func TestJointsMSELossGradCheck(t *testing.T) {
 	weight := nntest.RandTensor(rng, 2, 3)
 	weight.Data[1] = 0
 	for _, use := range []bool{true, false} {
-		ll := &lossLayer{l: nn.JointsMSELoss{UseTargetWeight: use}, target: target, weight: weight}
-		nntest.GradCheck(t, ll, pred, nntest.GradCheckOptions{Eps: 1e-2, Probes: 60})
+		for _, top := range []int{0, 2} {
+			ll := &lossLayer{l: nn.JointsMSELoss{UseTargetWeight: use, TopK: top}, target: target, weight: weight}
+			nntest.GradCheck(t, ll, pred, nntest.GradCheckOptions{Eps: 1e-2, Probes: 60})
+		}
 	}
+}
+
+func TestJointsMSELossMiningPerSample(t *testing.T) {
+	// Two samples, three 1×1 joints: each sample keeps its own worst joint.
+	pred := nn.FromData([]float32{3, 1, 2, 1, 1, 4}, 2, 3, 1, 1)
+	l := nn.JointsMSELoss{TopK: 1}
+	// (½·9 + ½·16) / (N·TopK = 2)
+	assert.InDelta(t, (4.5+8)/2, l.Forward(pred, nn.New(2, 3, 1, 1), nil), 1e-6)
+	assert.Equal(t, []float32{1.5, 0, 0, 0, 0, 2}, l.Backward().Data)
 }
 
 func TestJointsMSELossPanics(t *testing.T) {

@@ -4,7 +4,7 @@ JointsMSELoss, Adam/AdamW and LR schedules (Go tests: nn/*_test.go):
 
     testdata/nn_misc_bn.safetensors     BatchNorm2d train/eval forward+backward, running stats
     testdata/nn_misc_act.safetensors    ReLU, ReLU6, Sigmoid, Hardsigmoid, Hardswish incl. kinks
-    testdata/nn_misc_loss.safetensors   SimpleBaseline's JointsMSELoss value and gradient
+    testdata/nn_misc_loss.safetensors   SimpleBaseline's JointsMSELoss and JointsOHKMMSELoss values and gradients
     testdata/nn_misc_optim.safetensors  Adam / AdamW parameter trajectories and final state
     testdata/nn_misc_sched.safetensors  MultiStepLR and CosineAnnealingLR sequences
 
@@ -110,6 +110,17 @@ def joints_mse(pred, target, weight, use_weight):
     return loss / k
 
 
+def joints_ohkm_mse(pred, target, weight, topk):
+    """SimpleBaseline's JointsOHKMMSELoss written out: the per-(sample, joint)
+    terms 0.5 * mean over H*W, each sample's topk largest summed and divided by
+    topk, averaged over the batch."""
+    n, k = pred.shape[:2]
+    w = weight.reshape(n, k, 1)
+    a, b = pred.reshape(n, k, -1) * w, target.reshape(n, k, -1) * w
+    per = 0.5 * ((a - b) ** 2).mean(dim=2)
+    return (torch.topk(per, topk, dim=1).values.sum(dim=1) / topk).mean()
+
+
 def loss():
     g = torch.Generator().manual_seed(3)
     shape = (3, 4, 6, 5)
@@ -125,6 +136,11 @@ def loss():
         value.backward()
         t[f"{name}.loss"] = value.reshape(1)
         t[f"{name}.grad"] = p.grad
+    p = pred.clone().requires_grad_()
+    value = joints_ohkm_mse(p, target, weight, 2)
+    value.backward()
+    t["ohkm2.loss"] = value.reshape(1)
+    t["ohkm2.grad"] = p.grad
     save("loss", t)
 
 

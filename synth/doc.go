@@ -10,8 +10,9 @@
 // orthographically and drawn with OpenCV far part to near part: a torso, a
 // head with hair, limbs as tapered capsules, hands and shoes. The face marks
 // (eyes, nose, ears) are drawn only where they face the camera, and the
-// figure's left limbs are shaded lighter and its right limbs darker, so
-// left/right and front/back can be told apart. Sizes, positions, palettes
+// limbs of the side nearer the camera are lit brighter than the far side's,
+// so front/back and left/right can be told apart. The cues survive a
+// horizontal flip, as flip augmentation and the flip test need. Sizes, positions, palettes
 // and backgrounds (gradient, shapes, stripes, blur, sensor noise) vary per
 // image; 1 to 4 figures per image, smaller ones drawn first.
 //
@@ -21,8 +22,10 @@
 // categories with the COCO keypoint names and skeleton). A keypoint is
 // v = 2 when the topmost drawn part at its pixel belongs to its own figure
 // and carries it; v = 1 when it is hidden by a later figure or by the
-// figure itself (a face mark turned away, an arm behind the torso); v = 0
-// with x = y = 0 when it falls outside the image. bbox is tight around the
+// figure itself (an arm behind the torso); v = 0 with x = y = 0 when it
+// falls outside the image or is a face mark turned away from the camera
+// (COCO's annotators leave the faces of people seen from behind unlabelled:
+// no pixel shows where they are). bbox is tight around the
 // figure as drawn; area is the figure's pixels left visible; segmentation is
 // [] for people. Validation images sometimes carry a crowd of small
 // unannotated figures labelled as one iscrowd = 1 region (rectangle

@@ -54,12 +54,15 @@ type figure struct {
 	kp     [numKeypoints][2]float64
 	parts  []part
 	height float64 // pixels, standing
+	// turnedAway marks the face marks (eyes, nose, ears) on the far side of
+	// the head. Nothing in the image shows where they are, so, as COCO's
+	// annotators do with the faces of people seen from behind, they are left
+	// unlabelled.
+	turnedAway [numKeypoints]bool
 }
 
 // style is a figure's palette: the same visual vocabulary every time (skin,
-// hair, shirt, trousers, shoes), varied in hue; the figure's left limbs are
-// drawn lighter and its right limbs darker so that a model can tell them
-// apart from behind.
+// hair, shirt, trousers, shoes), varied in hue.
 type style struct {
 	skin, hair, shirt, pants, shoes color.RGBA
 	shortSleeves                    bool
@@ -156,6 +159,10 @@ const (
 	footLen      = 0.075
 )
 
+// depthTone is how much brighter (darker) the limbs of a side turned fully
+// towards (away from) the camera are drawn.
+const depthTone = 0.27
+
 // buildFigure poses, projects and dresses one figure whose standing height is
 // heightPx pixels and whose pelvis lands at (cx, cy).
 func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
@@ -174,9 +181,9 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 	// 3D keypoints and helper points.
 	var kp [numKeypoints]vec
 	neck := torso.apply(axUp().scale(torsoLen * L[0]))
-	sh := shoulderHalf * L[5]
-	kp[kLShoulder] = neck.add(torso.apply(axLeft().scale(sh)))
-	kp[kRShoulder] = neck.add(torso.apply(axLeft().scale(-sh)))
+	shHalf := shoulderHalf * L[5]
+	kp[kLShoulder] = neck.add(torso.apply(axLeft().scale(shHalf)))
+	kp[kRShoulder] = neck.add(torso.apply(axLeft().scale(-shHalf)))
 	headC := neck.add(torso.apply(axUp().scale(neckLen)))
 	face := func(d vec) (vec, vec) { // point on the head sphere and its outward normal
 		n := head.apply(d.norm())
@@ -215,7 +222,6 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 
 	// Parts, with widths in pixels.
 	px := func(u float64) float64 { return u * heightPx * st.build }
-	light, dark := shade(1.25), shade(0.72)
 	add := func(k partKind, a, b [2]float64, w0, w1 float64, c color.RGBA, z float64, joints ...int) {
 		f.parts = append(f.parts, part{kind: k, pts: [4][2]float64{a, b}, w0: w0, w1: w1, color: c, depth: z, joints: joints})
 	}
@@ -245,6 +251,7 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 	// Face marks are drawn only where their surface faces the camera.
 	for i, thr := range [5]float64{0.1, 0.15, 0.15, -0.25, -0.25} {
 		if world.apply(faceN[i])[2] <= thr {
+			f.turnedAway[i] = true
 			continue
 		}
 		c, r := color.RGBA{25, 20, 20, 255}, px(0.011) // eyes
@@ -261,10 +268,14 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 	for s := range 2 {
 		sh, el, wr := kPair(kLShoulder, s), kPair(kLElbow, s), kPair(kLWrist, s)
 		hp, kn, an := kPair(kLHip, s), kPair(kLKnee, s), kPair(kLAnkle, s)
-		tone := light
-		if s == 1 {
-			tone = dark
-		}
+		// The near side's limbs are lit brighter than the far side's, as
+		// under a light by the camera. Depth survives a horizontal flip, so
+		// this cue agrees with flip augmentation and the flip test; a fixed
+		// left-light, right-dark rule would contradict itself on every
+		// flipped sample. With it and the face or hair telling front from
+		// back, left and right can be told apart where no limb overlaps.
+		other := kPair(kLShoulder, 1-s)
+		tone := shade(1 + depthTone*clamp((depth[sh]-depth[other])/(2*shHalf*heightPx), -1, 1))
 		sleeve := st.shirt
 		fore := st.skin
 		if !st.shortSleeves {

@@ -97,8 +97,8 @@ func (c *canvas) render(rng *rand.Rand, withCrowd bool) scene {
 		for k, pt := range figs[i].kp {
 			x, y := pt[0], pt[1]
 			ix, iy := int(math.Floor(x)), int(math.Floor(y))
-			if x < 0 || y < 0 || ix >= c.w || iy >= c.h {
-				continue // outside the image: unlabelled, x = y = 0, as COCO
+			if x < 0 || y < 0 || ix >= c.w || iy >= c.h || figs[i].turnedAway[k] {
+				continue // outside the image or a face mark turned away: unlabelled, x = y = 0, as COCO
 			}
 			v := 1.0
 			if selfVisible[i][k] && lab[iy*c.w+ix] == uint8(i+1) {

@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"math"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func TestGenerateParses(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, coco.COCONames(), ds.Person.Keypoints.Names)
 			assert.Equal(t, coco.COCOSkeleton(), ds.Person.Keypoints.Skeleton)
-			var crowds, people, faceHidden, faceVisible, occluded int
+			var crowds, people, faceAway, faceLabelled, occluded int
 			for _, im := range ds.Images {
 				assert.Equal(t, 200, im.Width)
 				assert.Equal(t, 150, im.Height)
@@ -48,6 +49,9 @@ func TestGenerateParses(t *testing.T) {
 						switch p[2] {
 						case 0:
 							assert.Equal(t, [3]float32{}, p, "unlabelled keypoints are (0, 0, 0)")
+							if k == 0 && a.Keypoints[5][2] > 0 && a.Keypoints[6][2] > 0 {
+								faceAway++ // the nose of a figure whose shoulders are in the image
+							}
 						case 1, 2:
 							n++
 							assert.True(t, p[0] >= 0 && p[0] < 200 && p[1] >= 0 && p[1] < 150, "labelled keypoint %v inside", p)
@@ -59,11 +63,7 @@ func TestGenerateParses(t *testing.T) {
 								occluded++
 							}
 							if k == 0 { // nose
-								if p[2] == 1 {
-									faceHidden++
-								} else {
-									faceVisible++
-								}
+								faceLabelled++
 							}
 						default:
 							t.Errorf("annotation %d: visibility %v", a.ID, p[2])
@@ -73,8 +73,8 @@ func TestGenerateParses(t *testing.T) {
 				}
 			}
 			assert.Positive(t, people)
-			assert.Positive(t, faceHidden, "some figures face away")
-			assert.Positive(t, faceVisible)
+			assert.Positive(t, faceAway, "some figures face away, their faces unlabelled")
+			assert.Positive(t, faceLabelled)
 			assert.Positive(t, occluded)
 			if split == "train" {
 				assert.Zero(t, crowds)
@@ -137,6 +137,33 @@ func TestFigureGeometry(t *testing.T) {
 	p.yaw = 180
 	g := buildFigure(p, style{build: 1}, 200, 100, 100)
 	assert.Less(t, g.kp[kLShoulder][0], g.kp[kRShoulder][0])
+	assert.Equal(t, [numKeypoints]bool{}, f.turnedAway, "facing the camera, every face mark is labelled")
+	for _, k := range []int{kNose, kLEye, kREye} {
+		assert.True(t, g.turnedAway[k], "seen from behind, face mark %d is unlabelled", k)
+	}
+	assert.False(t, g.turnedAway[kLEar] || g.turnedAway[kREar], "the ears show from behind")
+}
+
+func TestFigureNearSideBrighter(t *testing.T) {
+	// In profile, the limbs of the side nearer the camera are brighter, for
+	// either profile: the cue does not depend on which side is the left.
+	for _, yaw := range []float64{70, -70} {
+		p := pose{yaw: yaw, lengths: [6]float64{1, 1, 1, 1, 1, 1}}
+		f := buildFigure(p, style{build: 1, shirt: color.RGBA{100, 100, 100, 255}}, 200, 100, 100)
+		var arms [2]part
+		for _, pt := range f.parts {
+			for s := range 2 {
+				if len(pt.joints) == 2 && pt.joints[0] == kPair(kLShoulder, s) && pt.joints[1] == kPair(kLElbow, s) {
+					arms[s] = pt
+				}
+			}
+		}
+		near, far := arms[0], arms[1]
+		if near.depth < far.depth {
+			near, far = far, near
+		}
+		assert.Greater(t, near.color.R, far.color.R+30, "yaw %v: near arm %v, far arm %v", yaw, near.color, far.color)
+	}
 }
 
 func dist(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }

@@ -66,6 +66,11 @@ type Config struct {
 	// of each step, and a weight of ~1000 lets the backbone learn. The
 	// logged loss is the unweighted one.
 	LossWeight float64 `json:"loss_weight" yaml:"loss_weight"`
+	// OHKMTopK turns on online hard keypoint mining: each sample's loss is
+	// the mean of its OHKMTopK worst joints (SimpleBaseline's
+	// JointsOHKMMSELoss, whose setting is 8); 0, off (the paper's plain MSE).
+	// The logged loss is then the mined one, larger than the plain loss.
+	OHKMTopK int `json:"ohkm_topk" yaml:"ohkm_topk"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -192,6 +197,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
 		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
+	}
+	if c.OHKMTopK < 0 {
+		bad = append(bad, fmt.Sprintf("ohkm_topk %d, want ≥ 0", c.OHKMTopK))
 	}
 	if !(c.LossWeight > 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))

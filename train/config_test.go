@@ -113,6 +113,7 @@ func TestValidateConfig(t *testing.T) {
 		{"negative clip", func(c *Config) { c.ClipNorm = -1 }},
 		{"bad input", func(c *Config) { c.Input = "100x100" }},
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
+		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
 		{"scale factor 1", func(c *Config) { c.ScaleFactor = 1 }},
 		{"negative rotation", func(c *Config) { c.RotFactor = -1 }},
 		{"half-body prob above 1", func(c *Config) { c.HalfBodyProb = 1.5 }},

@@ -10,8 +10,9 @@
 // 1e-3, 210 epochs, ×0.1 at epochs 170 and 200, batch 32, 256×192 input,
 // 64×48 heatmaps with σ = 2, JointsMSELoss with target weights, 500
 // iterations of linear warm-up from 0.001 of the rate, SimpleBaseline's
-// augmentation (scale, rotation, flip, half body). LoadConfig reads the
-// same fields from JSON or YAML.
+// augmentation (scale, rotation, flip, half body). OHKMTopK switches the
+// loss to SimpleBaseline's online hard keypoint mining variant. LoadConfig
+// reads the same fields from JSON or YAML.
 //
 // # Determinism and checkpoints
 //

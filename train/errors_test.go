@@ -49,6 +49,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"resume model-only checkpoint", func(c *Config) { c.Resume = filepath.Join(prev.Out, BestCheckpoint) }, "model-only"},
 		{"resume missing file", func(c *Config) { c.Resume = filepath.Join(prev.Out, "nope.safetensors") }, "resume"},
 		{"out is a file", func(c *Config) { c.Out = filepath.Join(file, "run") }, "run directory"},
+		{"ohkm above the keypoints", func(c *Config) { c.OHKMTopK = 18 }, "ohkm_topk 18"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(data, t.TempDir())

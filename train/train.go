@@ -92,6 +92,9 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	val.DARK = cfg.Unbiased
 
+	if cfg.OHKMTopK > arch.Keypoints {
+		return nil, fmt.Errorf("train: config: ohkm_topk %d, want ≤ the model's %d keypoints", cfg.OHKMTopK, arch.Keypoints)
+	}
 	m := pose.New(arch, rand.New(rand.NewPCG(cfg.Seed, 0)))
 	m.Meta.InputH, m.Meta.InputW = g.InputH, g.InputW
 	m.Meta.Sigma = g.Sigma
@@ -243,7 +246,7 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	defer ld.Close()
 	nb := ld.BatchesPerEpoch()
 	t.model.SetTraining(true)
-	t.loss.UseTargetWeight = true
+	t.loss.UseTargetWeight, t.loss.TopK = true, t.cfg.OHKMTopK
 	params := t.model.Params()
 	every := t.opt.ProgressEvery
 	if every <= 0 {
