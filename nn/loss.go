@@ -15,8 +15,7 @@ import "fmt"
 // SimpleBaseline's JointsOHKMMSELoss): each sample keeps only its TopK
 // largest joint terms, averaged over TopK, and the batch mean of that is the
 // loss. The gradient then flows only to the joints that are worst at the
-// moment, which are the small and ambiguous ones (wrists, eyes), not the
-// ones already placed.
+// moment, not to the ones already placed.
 type JointsMSELoss struct {
 	UseTargetWeight bool
 	TopK            int
