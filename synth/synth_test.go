@@ -49,7 +49,7 @@ func TestGenerateParses(t *testing.T) {
 						switch p[2] {
 						case 0:
 							assert.Equal(t, [3]float32{}, p, "unlabelled keypoints are (0, 0, 0)")
-							if k == 0 && a.Keypoints[5][2] > 0 && a.Keypoints[6][2] > 0 {
+							if k == kNose && a.Keypoints[kLShoulder][2] > 0 && a.Keypoints[kRShoulder][2] > 0 {
 								faceAway++ // the nose of a figure whose shoulders are in the image
 							}
 						case 1, 2:
@@ -62,7 +62,7 @@ func TestGenerateParses(t *testing.T) {
 							} else {
 								occluded++
 							}
-							if k == 0 { // nose
+							if k == kNose {
 								faceLabelled++
 							}
 						default:
