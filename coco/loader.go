@@ -132,11 +132,16 @@ func NewLoader(samples []Sample, opt LoaderOptions) (*Loader, error) {
 
 // BatchesPerEpoch returns the number of batches in one epoch.
 func (l *Loader) BatchesPerEpoch() int {
-	n, b := len(l.samples), l.opt.BatchSize
-	if l.opt.DropLast {
-		return n / b
+	return BatchesPerEpoch(len(l.samples), l.opt.BatchSize, l.opt.DropLast)
+}
+
+// BatchesPerEpoch is the number of batches of size batch that n samples
+// make, the last partial one dropped with dropLast.
+func BatchesPerEpoch(n, batch int, dropLast bool) int {
+	if dropLast {
+		return n / batch
 	}
-	return (n + b - 1) / b
+	return (n + batch - 1) / batch
 }
 
 // Skipped returns how many samples failed to load so far and the first

@@ -45,18 +45,30 @@ func (s MultiStep) LR(epoch, iter int) float64 {
 //
 //	lr = Min + (Base − Min)·(1 + cos(π·epoch/Epochs))/2
 //
-// Past Epochs the cosine continues (the rate rises again), as PyTorch's does.
+// With Iters > 0 it anneals every iteration instead, over Iters iterations
+// (iter/Iters in place of epoch/Epochs; mmpose's by_epoch=False), which a
+// run of a few epochs needs to reach Min smoothly rather than in a few
+// steps. Past the end the cosine continues (the rate rises again), as
+// PyTorch's does.
 type Cosine struct {
 	Base, Min float64
 	Epochs    int
+	Iters     int
 }
 
-// LR returns the annealed rate for epoch; Epochs must be positive.
+// LR returns the annealed rate for epoch (or iter, with Iters > 0); Epochs
+// or Iters must be positive.
 func (s Cosine) LR(epoch, iter int) float64 {
-	if s.Epochs <= 0 {
-		panic(fmt.Sprintf("nn.Cosine: Epochs = %d, want > 0", s.Epochs))
+	t := 0.0
+	switch {
+	case s.Iters > 0:
+		t = float64(iter) / float64(s.Iters)
+	case s.Epochs > 0:
+		t = float64(epoch) / float64(s.Epochs)
+	default:
+		panic(fmt.Sprintf("nn.Cosine: Epochs = %d, Iters = %d, want one > 0", s.Epochs, s.Iters))
 	}
-	return s.Min + (s.Base-s.Min)*(1+math.Cos(math.Pi*float64(epoch)/float64(s.Epochs)))/2
+	return s.Min + (s.Base-s.Min)*(1+math.Cos(math.Pi*t))/2
 }
 
 // Warmup ramps another schedule up linearly over the first Iters

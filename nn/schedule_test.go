@@ -51,6 +51,10 @@ func TestSchedulesHandComputed(t *testing.T) {
 		{"cosine quarter", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4}, 1, 0, 0.1 + 0.9*(1+math.Sqrt2/2)/2},
 		{"cosine half", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4}, 2, 0, 0.55},
 		{"cosine end", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4}, 4, 0, 0.1},
+		{"cosine per iteration, start", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4, Iters: 400}, 0, 0, 1},
+		{"cosine per iteration, mid-epoch", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4, Iters: 400}, 0, 50, 0.1 + 0.9*(1+math.Cos(math.Pi/8))/2},
+		{"cosine per iteration, half", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4, Iters: 400}, 1, 200, 0.55},
+		{"cosine per iteration, last", nn.Cosine{Base: 1, Min: 0.1, Epochs: 4, Iters: 400}, 3, 399, 0.1 + 0.9*(1+math.Cos(math.Pi*399/400))/2},
 		{"constant", nn.Constant(3e-4), 7, 7, 3e-4},
 		{"warmup constant", nn.Warmup{Schedule: nn.Constant(1), Iters: 10, Ratio: 0.1}, 0, 5, 1 - 0.5*0.9},
 	}
@@ -60,4 +64,5 @@ func TestSchedulesHandComputed(t *testing.T) {
 		})
 	}
 	assert.Panics(t, func() { nn.Cosine{Base: 1}.LR(0, 0) }, "Epochs 0")
+	assert.NotPanics(t, func() { nn.Cosine{Base: 1, Iters: 10}.LR(0, 0) }, "Iters alone")
 }

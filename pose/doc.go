@@ -28,7 +28,9 @@
 // quarter-pixel shift toward the larger neighbour) or with DARK's Taylor
 // refinement (Zhang et al., CVPR 2020); ToImage maps them back through the
 // inverse crop affine. Predict with flip averages the heatmaps of the crop
-// and of its mirror image (FlipHorizontal, FlipBack).
+// and of its mirror image (FlipHorizontal, FlipBack), shifted so that both
+// put a joint at the same place (AlignedFlipShift: ¾ of a cell at stride 4,
+// where SimpleBaseline shifts a whole cell and lands ⅛ cell right).
 //
 // # Example
 //

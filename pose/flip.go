@@ -2,6 +2,7 @@ package pose
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/dypose/dypose/nn"
 )
@@ -23,15 +24,17 @@ func FlipHorizontal(dst, x *nn.Tensor) {
 
 // FlipBack turns heatmaps hm (N,K,H,W) of a mirrored input into heatmaps of
 // the original, written to dst (same shape): mirror each heatmap
-// left-right, swap the channels of each left/right pair, and, with shift,
-// move everything one pixel right (SimpleBaseline's shift_heatmap: column
-// 0 keeps its own value). Then
+// left-right, swap the channels of each left/right pair, and move
+// everything shift cells right, interpolating linearly between columns for
+// a fractional shift and repeating the edge column where the shift runs
+// past it:
 //
-//	dst[n,k,h,w] = hm[n,perm(k),h,W−1−(w−1)]   for w ≥ 1 (shift)
-//	dst[n,k,h,0] = hm[n,perm(k),h,W−1]
+//	dst[n,k,h,w] = m[w−shift],  m[x] = hm[n,perm(k),h,W−1−x]
 //
-// where perm swaps the members of each pair in pairs.
-func FlipBack(dst, hm *nn.Tensor, pairs [][2]int, shift bool) {
+// where perm swaps the members of each pair in pairs. Shift 1 is
+// SimpleBaseline's shift_heatmap; AlignedFlipShift gives the shift that
+// puts the mirrored pass's peaks exactly on the plain pass's.
+func FlipBack(dst, hm *nn.Tensor, pairs [][2]int, shift float64) {
 	if !dst.SameShape(hm) {
 		panic(fmt.Sprintf("%s: flip back %v into %v", errShape, hm.Shape, dst.Shape))
 	}
@@ -41,6 +44,11 @@ func FlipBack(dst, hm *nn.Tensor, pairs [][2]int, shift bool) {
 			panic(fmt.Sprintf("%s: flip pair %v for %d keypoints", errShape, p, k))
 		}
 	}
+	whole := math.Floor(shift)
+	frac := float32(shift - whole)
+	i := int(whole)
+	// mirrored column x of a source row, the edge repeated outside [0, w).
+	col := func(row []float32, x int) float32 { return row[w-1-min(max(x, 0), w-1)] }
 	plane := h * w
 	for s := range n {
 		for j := range k {
@@ -49,19 +57,27 @@ func FlipBack(dst, hm *nn.Tensor, pairs [][2]int, shift bool) {
 			out := dst.Data[(s*k+j)*plane : (s*k+j+1)*plane]
 			for y := range h {
 				srow, orow := src[y*w:(y+1)*w], out[y*w:(y+1)*w]
-				if shift {
-					orow[0] = srow[w-1]
-					for x := 1; x < w; x++ {
-						orow[x] = srow[w-x]
+				for x := range w {
+					v := col(srow, x-i)
+					if frac != 0 {
+						v = (1-frac)*v + frac*col(srow, x-i-1)
 					}
-				} else {
-					for x := range w {
-						orow[x] = srow[w-1-x]
-					}
+					orow[x] = v
 				}
 			}
 		}
 	}
+}
+
+// AlignedFlipShift returns the shift (in heatmap cells) that FlipBack needs
+// for heatmaps of width heatmapW predicted from inputs of width inputW. A
+// joint at input column x has its peak at x/stride; in the mirrored input it
+// sits at column inputW−1−x, and mirroring that heatmap back puts the peak
+// at x/stride − (1 − 1/stride). SimpleBaseline's whole-cell shift overshoots
+// by 1/stride of a cell, and averaging the two passes then biases x by half
+// of that (⅛ cell, half an input pixel, at stride 4).
+func AlignedFlipShift(inputW, heatmapW int) float64 {
+	return 1 - float64(heatmapW)/float64(inputW)
 }
 
 // partner returns the keypoint paired with j, or j itself.

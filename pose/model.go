@@ -113,9 +113,9 @@ func (m *Model) Fused() bool { return m.fused }
 
 // Predict returns heatmaps for x (N,3,H,W) in the model's current mode.
 // With flip, it also runs the mirrored input, flips those heatmaps back
-// (swapping Meta.FlipPairs, shifted one pixel as SimpleBaseline does) and
-// averages the two. The result is the model's buffer, valid until the next
-// Predict or Forward.
+// (swapping Meta.FlipPairs, shifted by AlignedFlipShift so that both passes
+// put a joint's peak at the same place) and averages the two. The result is
+// the model's buffer, valid until the next Predict or Forward.
 func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 	y := m.Forward(x)
 	if !flip {
@@ -127,7 +127,7 @@ func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 	FlipHorizontal(m.xFlip, x)
 	yf := m.Forward(m.xFlip)
 	m.hmBack = nn.Ensure(m.hmBack, yf.Shape...)
-	FlipBack(m.hmBack, yf, m.Meta.FlipPairs, true)
+	FlipBack(m.hmBack, yf, m.Meta.FlipPairs, AlignedFlipShift(x.Shape[3], yf.Shape[3]))
 	for i, v := range m.hmBack.Data {
 		m.hm.Data[i] = 0.5 * (m.hm.Data[i] + v)
 	}

@@ -138,7 +138,7 @@ func TestPredictFlip(t *testing.T) {
 	xf := nn.New(x.Shape...)
 	FlipHorizontal(xf, x)
 	back := nn.New(plain.Shape...)
-	FlipBack(back, m.Forward(xf), m.Meta.FlipPairs, true)
+	FlipBack(back, m.Forward(xf), m.Meta.FlipPairs, AlignedFlipShift(x.Shape[3], plain.Shape[3]))
 	got := m.Predict(x, true)
 	for i := range got.Data {
 		require.InDelta(t, 0.5*(plain.Data[i]+back.Data[i]), got.Data[i], 1e-6)

@@ -17,8 +17,9 @@ import (
 
 // Schedule names accepted by Config.Schedule.
 const (
-	ScheduleStep   = "step"
-	ScheduleCosine = "cosine"
+	ScheduleStep       = "step"
+	ScheduleCosine     = "cosine"      // annealed once per epoch (mmpose's by_epoch)
+	ScheduleCosineIter = "cosine-iter" // annealed every iteration: smooth over a short run
 )
 
 // Optimiser names accepted by Config.Optimizer.
@@ -52,7 +53,7 @@ type Config struct {
 	LR          float64 `json:"lr" yaml:"lr"`                     // 1e-3
 	Optimizer   string  `json:"optimizer" yaml:"optimizer"`       // adam or adamw
 	WeightDecay float64 `json:"weight_decay" yaml:"weight_decay"` // 0 (AdamW: set e.g. 1e-2)
-	Schedule    string  `json:"schedule" yaml:"schedule"`         // step or cosine
+	Schedule    string  `json:"schedule" yaml:"schedule"`         // step, cosine or cosine-iter
 	Milestones  []int   `json:"milestones" yaml:"milestones"`     // step: 170, 200
 	Gamma       float64 `json:"gamma" yaml:"gamma"`               // step: 0.1
 	MinLR       float64 `json:"min_lr" yaml:"min_lr"`             // cosine: 0
@@ -189,8 +190,8 @@ func (c Config) Validate() error {
 	if c.Optimizer != OptimizerAdam && c.Optimizer != OptimizerAdamW {
 		bad = append(bad, fmt.Sprintf("optimizer %q, want %s or %s", c.Optimizer, OptimizerAdam, OptimizerAdamW))
 	}
-	if c.Schedule != ScheduleStep && c.Schedule != ScheduleCosine {
-		bad = append(bad, fmt.Sprintf("schedule %q, want %s or %s", c.Schedule, ScheduleStep, ScheduleCosine))
+	if c.Schedule != ScheduleStep && c.Schedule != ScheduleCosine && c.Schedule != ScheduleCosineIter {
+		bad = append(bad, fmt.Sprintf("schedule %q, want %s, %s or %s", c.Schedule, ScheduleStep, ScheduleCosine, ScheduleCosineIter))
 	}
 	if c.WarmupIters < 0 || c.WarmupRatio < 0 || c.WarmupRatio > 1 {
 		bad = append(bad, fmt.Sprintf("warm-up %d iterations ratio %v, want ≥ 0 and ratio in [0, 1]", c.WarmupIters, c.WarmupRatio))

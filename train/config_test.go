@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -124,4 +125,25 @@ func TestValidateConfig(t *testing.T) {
 			assert.Error(t, c.Validate())
 		})
 	}
+}
+
+func TestScheduleAnnealing(t *testing.T) {
+	// Two epochs of 10 iterations from 1 to 0: "cosine" holds the rate for
+	// a whole epoch, "cosine-iter" lowers it every iteration and reaches the
+	// half-way value at the epoch boundary.
+	cfg := Default()
+	cfg.Data, cfg.Out = "data", "run"
+	cfg.Epochs, cfg.LR, cfg.MinLR, cfg.WarmupIters = 2, 1, 0, 0
+	cfg.Schedule = ScheduleCosine
+	require.NoError(t, cfg.Validate())
+	perEpoch := schedule(cfg, 10)
+	cfg.Schedule = ScheduleCosineIter
+	require.NoError(t, cfg.Validate())
+	perIter := schedule(cfg, 10)
+	assert.InDelta(t, 1, perEpoch.LR(0, 9), 1e-12)
+	assert.InDelta(t, 0.5, perEpoch.LR(1, 10), 1e-12)
+	assert.InDelta(t, 1, perIter.LR(0, 0), 1e-12)
+	assert.InDelta(t, (1+math.Cos(math.Pi*9/20))/2, perIter.LR(0, 9), 1e-12)
+	assert.InDelta(t, 0.5, perIter.LR(1, 10), 1e-12)
+	assert.Less(t, perIter.LR(1, 19), 0.01)
 }

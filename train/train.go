@@ -125,7 +125,8 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg),
+	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
+	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg, itersPerEpoch),
 		samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
@@ -146,12 +147,15 @@ type Trainer struct {
 	res     Result
 }
 
-// schedule builds the learning-rate schedule of cfg.
-func schedule(cfg Config) nn.Schedule {
+// schedule builds the learning-rate schedule of cfg for epochs of
+// itersPerEpoch iterations.
+func schedule(cfg Config, itersPerEpoch int) nn.Schedule {
 	var s nn.Schedule
 	switch cfg.Schedule {
 	case ScheduleCosine:
 		s = nn.Cosine{Base: cfg.LR, Min: cfg.MinLR, Epochs: cfg.Epochs}
+	case ScheduleCosineIter:
+		s = nn.Cosine{Base: cfg.LR, Min: cfg.MinLR, Epochs: cfg.Epochs, Iters: cfg.Epochs * itersPerEpoch}
 	case ScheduleStep:
 		s = nn.MultiStep{Base: cfg.LR, Milestones: cfg.Milestones, Gamma: cfg.Gamma}
 	default:
@@ -162,6 +166,10 @@ func schedule(cfg Config) nn.Schedule {
 	}
 	return s
 }
+
+// dropLast reports whether an epoch of n samples drops its last partial
+// batch: always, unless there are fewer samples than one batch.
+func dropLast(n, batch int) bool { return n >= batch }
 
 // epochSeed is the loader seed of one epoch: the order and augmentation
 // of epoch e depend only on (Seed, e), so a resumed run sees the same data.
@@ -237,7 +245,7 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	aug := t.cfg.Augmentation()
 	ld, err := coco.NewLoader(t.samples, coco.LoaderOptions{
 		BatchSize: t.cfg.Batch, Workers: t.cfg.Workers, Seed: epochSeed(t.st.Seed, epoch),
-		Shuffle: true, DropLast: len(t.samples) >= t.cfg.Batch, Epochs: 1,
+		Shuffle: true, DropLast: dropLast(len(t.samples), t.cfg.Batch), Epochs: 1,
 		Augment: &aug, Geometry: g, Keypoints: coco.COCOKeypoints(),
 	})
 	if err != nil {

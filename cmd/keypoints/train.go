@@ -25,10 +25,10 @@ func newTrainCmd() *cli.Command {
 	lr := &cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "base learning rate"}
 	optim := &cli.StringFlag{Name: "optimizer", Value: d.Optimizer, Usage: "adam or adamw"}
 	wd := &cli.Float64Flag{Name: "weight-decay", Value: d.WeightDecay, Usage: "weight decay (L2 for adam, decoupled for adamw)"}
-	sched := &cli.StringFlag{Name: "schedule", Value: d.Schedule, Usage: "step (×gamma at each milestone) or cosine"}
+	sched := &cli.StringFlag{Name: "schedule", Value: d.Schedule, Usage: "step (×gamma at each milestone), cosine (annealed each epoch, mmpose's default) or cosine-iter (annealed each iteration: smooth over a run of a few epochs)"}
 	milestones := &cli.StringFlag{Name: "milestones", Value: joinInts(d.Milestones), Usage: "step schedule: comma-separated `EPOCHS`"}
 	gamma := &cli.Float64Flag{Name: "gamma", Value: d.Gamma, Usage: "step schedule: factor at each milestone"}
-	minLR := &cli.Float64Flag{Name: "min-lr", Value: d.MinLR, Usage: "cosine schedule: final learning rate"}
+	minLR := &cli.Float64Flag{Name: "min-lr", Value: d.MinLR, Usage: "cosine schedules: final learning rate"}
 	warmIters := &cli.IntFlag{Name: "warmup-iters", Value: d.WarmupIters, Usage: "linear warm-up iterations (0: none)"}
 	warmRatio := &cli.Float64Flag{Name: "warmup-ratio", Value: d.WarmupRatio, Usage: "warm-up starting fraction of the learning rate"}
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
