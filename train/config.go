@@ -56,7 +56,7 @@ type Config struct {
 	Schedule    string  `json:"schedule" yaml:"schedule"`         // step, cosine or cosine-iter
 	Milestones  []int   `json:"milestones" yaml:"milestones"`     // step: 170, 200
 	Gamma       float64 `json:"gamma" yaml:"gamma"`               // step: 0.1
-	MinLR       float64 `json:"min_lr" yaml:"min_lr"`             // cosine: 0
+	MinLR       float64 `json:"min_lr" yaml:"min_lr"`             // cosine, cosine-iter: 0
 	WarmupIters int     `json:"warmup_iters" yaml:"warmup_iters"` // 500
 	WarmupRatio float64 `json:"warmup_ratio" yaml:"warmup_ratio"` // 0.001
 	ClipNorm    float64 `json:"clip_norm" yaml:"clip_norm"`       // global gradient-norm clip; 0 = off
