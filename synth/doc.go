@@ -12,9 +12,10 @@
 // (eyes, nose, ears) are drawn only where they face the camera, and the
 // limbs of the side nearer the camera are lit brighter than the far side's,
 // so front/back and left/right can be told apart. The cues survive a
-// horizontal flip, as flip augmentation and the flip test need. Sizes, positions, palettes
-// and backgrounds (gradient, shapes, stripes, blur, sensor noise) vary per
-// image; 1 to 4 figures per image, smaller ones drawn first.
+// horizontal flip, as flip augmentation and the flip test need. Sizes,
+// positions, palettes and backgrounds (gradient, shapes, stripes, blur,
+// sensor noise) vary per image; 1 to 4 figures per image, smaller ones
+// drawn first.
 //
 // # Annotations
 //
