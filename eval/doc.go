@@ -41,8 +41,11 @@
 // # Beyond pycocotools
 //
 // Summary.PerKeypoint gives each keypoint's mean similarity over matched
-// pairs (see KeypointStat), RunInfo records how a results file was made, and
-// an empty result list evaluates (to 0 and -1) instead of failing.
+// pairs (see KeypointStat); Summary.Errors says what goes wrong, classing
+// every labelled keypoint good, jitter, inversion, swap or miss (Ronchi and
+// Perona's error classes, see ErrorKind), for visible and hidden keypoints
+// apart; RunInfo records how a results file was made; and an empty result
+// list evaluates (to 0 and -1) instead of failing.
 //
 // # Errors
 //

@@ -28,6 +28,8 @@ type imgEval struct {
 	// pairs are the (result, annotation) index pairs matched at the
 	// per-keypoint setting (first OKS threshold, area range "all").
 	pairs [][2]int32
+	// diagPairs are the pairs matched at DiagnoseOKS in area range "all".
+	diagPairs [][2]int32
 }
 
 // evaluator holds the ground truth and results grouped by (category, image).
@@ -70,6 +72,7 @@ func Evaluate(gt *GroundTruth, results []Result, p Params) (*Summary, error) {
 	evals := e.evaluateAll()
 	s := e.accumulate(evals)
 	s.PerKeypoint = e.perKeypoint(evals)
+	s.Errors = e.diagnosis(evals)
 	return s, nil
 }
 
@@ -275,6 +278,17 @@ func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
 			}
 			if a == e.pkArea && t == 0 {
 				out.pairs = e.pairsAt(w, out.pairs, dts, gts, fl)
+			}
+		}
+		if a == e.pkArea && ious != nil {
+			clear(w.gtm)
+			clear(w.dtm)
+			clear(w.dtIg)
+			e.match(w, ious, gts, G, D, DiagnoseOKS)
+			for i, di := range dts {
+				if w.dtm[i] != 0 && !w.dtIg[i] {
+					out.diagPairs = append(out.diagPairs, [2]int32{di, gts[w.dtPos[i]]})
+				}
 			}
 		}
 	}

@@ -54,6 +54,7 @@ type Summary struct {
 	NumResults     int
 	SkippedResults int // results whose category is not in the ground truth
 	PerKeypoint    []KeypointStat
+	Errors         *ErrorSummary // error classes of every counted ground truth's keypoints
 }
 
 // summarize fills Stats from Precision and Recall: the mean of the entries

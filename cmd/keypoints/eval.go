@@ -37,6 +37,12 @@ func newEvalCmd() *cli.Command {
 			"pairs matched at OKS 0.5 in area range all (true positives), and how many of those GTs label the " +
 			"keypoint: the joints with low values are the ones that fail",
 	}
+	errorsFlag := &cli.BoolFlag{
+		Name: "errors",
+		Usage: "also print the error diagnosis: every GT paired with a detection at OKS >= 0.1, each labelled keypoint " +
+			"classed good, jitter, inversion (left/right), swap (another person's joint) or miss (Ronchi & Perona, " +
+			"ICCV 2017), per keypoint and for visible and hidden keypoints",
+	}
 	sigmasFlag := &cli.StringFlag{
 		Name:  "sigmas",
 		Usage: "comma-separated per-keypoint OKS `SIGMAS` (default: the GT categories' \"sigmas\", else COCO's 17)",
@@ -54,7 +60,7 @@ func newEvalCmd() *cli.Command {
 			"prints its ten summary lines (or --json). When dypose wrote the results, the run settings it stored\n" +
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
-		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, sigmasFlag,
+		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, errorsFlag, sigmasFlag,
 			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
@@ -62,6 +68,7 @@ func newEvalCmd() *cli.Command {
 				Results:     c.String(resultsFlag.Name),
 				JSON:        c.Bool(jsonFlag.Name),
 				PerKeypoint: c.Bool(perKeypointFlag.Name),
+				Errors:      c.Bool(errorsFlag.Name),
 			}
 			if s := c.String(sigmasFlag.Name); s != "" {
 				sig, err := parseSigmas(s)
@@ -107,6 +114,7 @@ type evalOptions struct {
 	Results     string
 	JSON        bool
 	PerKeypoint bool
+	Errors      bool
 	Sigmas      []float64 // nil: from the ground truth
 }
 
@@ -166,6 +174,11 @@ func evaluateFiles(stdout, stderr io.Writer, opts evalOptions) error {
 	if opts.PerKeypoint {
 		if err := s.WritePerKeypoint(note); err != nil {
 			return fmt.Errorf("eval: write per-keypoint table: %w", err)
+		}
+	}
+	if opts.Errors {
+		if err := s.WriteErrors(note); err != nil {
+			return fmt.Errorf("eval: write error diagnosis: %w", err)
 		}
 	}
 	return nil

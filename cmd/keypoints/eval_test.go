@@ -56,7 +56,7 @@ func TestEvalCommandText(t *testing.T) {
 
 func TestEvalCommandJSON(t *testing.T) {
 	dir := filepath.Join(evalFixtures, "random_mix")
-	out, errOut, err := runEvalApp(t, "eval", "--json", "--per-keypoint", "--gt", filepath.Join(dir, "gt.json"), "--results", filepath.Join(dir, "results.json"))
+	out, errOut, err := runEvalApp(t, "eval", "--json", "--per-keypoint", "--errors", "--gt", filepath.Join(dir, "gt.json"), "--results", filepath.Join(dir, "results.json"))
 	require.NoError(t, err)
 	require.Equal(t, 1, strings.Count(out, "\n"), "exactly one line on stdout")
 	var got map[string]float64
@@ -66,6 +66,7 @@ func TestEvalCommandJSON(t *testing.T) {
 		assert.InDelta(t, exp.Stats[i], got[n], 1e-12, n)
 	}
 	assert.Contains(t, errOut, "left_ankle", "per-keypoint table goes to stderr with --json")
+	assert.Regexp(t, `(?m)^ hidden \(v=1\) +\d+ `, errOut, "error diagnosis goes to stderr with --json")
 }
 
 func TestEvalCommandRunInfoAndEmpty(t *testing.T) {
