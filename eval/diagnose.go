@@ -55,7 +55,7 @@ type KeypointErrors struct {
 }
 
 // Labelled is the number of pairs whose ground truth labels the keypoint.
-func (k KeypointErrors) Labelled() int { return sum(k.Hidden) + sum(k.Visible) }
+func (k KeypointErrors) Labelled() int { return total(k.Hidden) + total(k.Visible) }
 
 // ErrorSummary is the error diagnosis of Summary.Errors: every ground truth
 // that counts in area range "all" (not crowd, keypoints labelled) is paired
@@ -159,7 +159,7 @@ func mirrorJoints(names []string) []int {
 	return m
 }
 
-func sum(c [NumErrorKinds]int) int {
+func total(c [NumErrorKinds]int) int {
 	n := 0
 	for _, v := range c {
 		n += v
@@ -180,7 +180,7 @@ func (s *Summary) WriteErrors(w io.Writer) error {
 	}
 	b.WriteByte('\n')
 	row := func(name string, c [NumErrorKinds]int) {
-		n := sum(c)
+		n := total(c)
 		fmt.Fprintf(&b, " %-16s %9d", name, n)
 		for _, v := range c {
 			if n == 0 {

@@ -3,7 +3,6 @@ package eval
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 
@@ -466,15 +465,11 @@ func (e *evaluator) perKeypoint(evals []*imgEval) []KeypointStat {
 		for _, pr := range ev.pairs {
 			dt := e.res[pr[0]].Keypoints
 			g := &e.gt.Annotations[pr[1]]
-			area := g.Area + eps
 			for j := range k {
 				if g.Keypoints[3*j+2] <= 0 {
 					continue
 				}
-				dx := dt[3*j] - g.Keypoints[3*j]
-				dy := dt[3*j+1] - g.Keypoints[3*j+1]
-				d2 := float64(dx*dx) + float64(dy*dy)
-				sums[j] += math.Exp(-(d2 / e.vars[j] / area / 2))
+				sums[j] += e.keypointSimilarity(dt, j, g, j)
 				stats[j].Labelled++
 			}
 		}
