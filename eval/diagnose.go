@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -152,7 +153,7 @@ func mirrorJoints(names []string) []int {
 		} else if r, ok := strings.CutPrefix(n, "right"); ok {
 			other = "left" + r
 		}
-		if p, ok := idx[other]; ok && other != "" {
+		if p, ok := idx[other]; other != "" && ok {
 			m[i] = p
 		}
 	}
@@ -169,8 +170,12 @@ func total(c [NumErrorKinds]int) int {
 
 // WriteErrors writes the error diagnosis: per keypoint, then for all
 // keypoints, visible ones and hidden ones, the share of each error class.
+// A Summary that Evaluate did not fill has none, which is an error.
 func (s *Summary) WriteErrors(w io.Writer) error {
 	d := s.Errors
+	if d == nil {
+		return errors.New("eval: summary has no error diagnosis (not made by Evaluate)")
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "keypoint errors (Ronchi & Perona's classes) over %d people, area all, paired at OKS >= %.2f (%d unpaired)\n",
 		d.People, DiagnoseOKS, d.Unmatched)

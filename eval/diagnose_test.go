@@ -74,6 +74,12 @@ func TestDiagnosis(t *testing.T) {
 	assert.Contains(t, out, " hidden (v=1)             1      0.0%      0.0%    100.0%      0.0%      0.0%\n")
 }
 
+func TestWriteErrorsWithoutDiagnosis(t *testing.T) {
+	err := (&Summary{}).WriteErrors(&bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no error diagnosis")
+}
+
 func TestMirrorJoints(t *testing.T) {
 	names := []string{"nose", "left_eye", "right_eye", "left_foot", "leftover", "right_knee"}
 	assert.Equal(t, []int{-1, 2, 1, -1, -1, -1}, mirrorJoints(names))
