@@ -546,7 +546,7 @@ func (c *Conv2D) Backward(dy *Tensor) *Tensor {
 	dW := c.Weight.Grad.Data
 	switch {
 	case c.pointwise():
-		conv1x1Backward(dx, dW, x.Data, dy.Data, c.Weight.Value.Data, n, c.InC, c.OutC, h*w)
+		c.job.pointwiseBackward(dx, dW, x.Data, dy.Data, c.Weight.Value.Data, n, c.InC, c.OutC, h*w)
 	case c.depthwise():
 		c.job.geometry(n, c.InC, h, w, ho, wo, c.K, c.Stride, c.Pad)
 		c.job.depthwiseBackward(dx, dW, x.Data, dy.Data, c.Weight.Value.Data)
@@ -671,8 +671,9 @@ type convJob struct {
 	dwForward, dwBlocked, dwBackward, im2col, col2im func(lo, hi int)
 
 	// pointwiseForward's split: cout, cin and blocks of blockCols columns.
-	cout, blocks, blockCols int
-	pointwise               func(lo, hi int)
+	cout, blocks, blockCols  int
+	pointwise                func(lo, hi int)
+	pointwiseDW, pointwiseDX func(lo, hi int) // pointwiseBackward's halves
 }
 
 func (j *convJob) init() {
@@ -680,6 +681,7 @@ func (j *convJob) init() {
 		j.dwForward, j.dwBlocked, j.dwBackward = j.runDWForward, j.runDWBlocked, j.runDWBackward
 		j.im2col, j.col2im = j.runIm2col, j.runCol2im
 		j.pointwise = j.runPointwise
+		j.pointwiseDW, j.pointwiseDX = j.runPointwiseDW, j.runPointwiseDX
 	}
 }
 
@@ -734,6 +736,47 @@ func (j *convJob) runPointwise(lo, hi int) {
 			beta = 1
 		}
 		Sgemm(false, false, cout, c1-c0, cin, 1, j.w, cin, xi[c0:], hw, beta, yi[c0:], hw)
+	}
+}
+
+// pointwiseBackward is conv1x1Backward spread over cores, for the same
+// reason as pointwiseForward: training spends a fifth of its step in these
+// GEMMs, and with OpenBLAS single-threaded they would leave a core idle.
+// dW is split by rows (output channels), so each goroutine owns its rows and
+// sums them over every image in the serial order: no per-worker buffers and
+// the same sum as conv1x1Backward. dx is split by image.
+func (j *convJob) pointwiseBackward(dx, dW, x, dy, w []float32, n, cin, cout, hw int) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers == 1 || n*cout*cin*hw < pointwiseParallelMin || BLASThreads() != 1 {
+		conv1x1Backward(dx, dW, x, dy, w, n, cin, cout, hw)
+		return
+	}
+	j.init()
+	j.dx, j.dw, j.x, j.y, j.w = dx, dW, x, dy, w
+	j.n, j.ch, j.cout, j.h = n, cin, cout, hw
+	ParallelFor(cout, pointwiseMinRows, j.pointwiseDW)
+	if dx != nil {
+		ParallelFor(n, 1, j.pointwiseDX)
+	}
+}
+
+// pointwiseMinRows is the fewest dW rows a goroutine takes.
+const pointwiseMinRows = 8
+
+// runPointwiseDW adds rows [lo, hi) of dW += Σ_i dy_i·x_iᵀ (j.y holds dy).
+func (j *convJob) runPointwiseDW(lo, hi int) {
+	cin, cout, hw := j.ch, j.cout, j.h
+	for i := range j.n {
+		dyi := j.y[i*cout*hw+lo*hw : i*cout*hw+hi*hw]
+		Sgemm(false, true, hi-lo, cin, hw, 1, dyi, hw, j.x[i*cin*hw:(i+1)*cin*hw], hw, 1, j.dw[lo*cin:hi*cin], cin)
+	}
+}
+
+// runPointwiseDX computes dx_i = Wᵀ·dy_i for images [lo, hi).
+func (j *convJob) runPointwiseDX(lo, hi int) {
+	cin, cout, hw := j.ch, j.cout, j.h
+	for i := lo; i < hi; i++ {
+		Sgemm(true, false, cin, hw, cout, 1, j.w, cin, j.y[i*cout*hw:(i+1)*cout*hw], hw, 0, j.dx[i*cin*hw:(i+1)*cin*hw], hw)
 	}
 }
 

@@ -15,7 +15,8 @@ import (
 // TestPointwiseSplitMatchesSerial checks the 1×1 convolution split over
 // cores (OpenBLAS single-threaded, two goroutines) against the one-GEMM
 // path (one core), on shapes that split by image, by column block, and
-// with a ragged last block.
+// with a ragged last block; and its backward pass (dW by rows, added to
+// what the gradient already holds, dx by image) likewise.
 func TestPointwiseSplitMatchesSerial(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	defer nn.SetBLASThreads(nn.BLASThreads())
@@ -46,6 +47,25 @@ func TestPointwiseSplitMatchesSerial(t *testing.T) {
 			got := c.Forward(x)
 			nntest.AssertClose(t, want, got, 1e-5, "split 1x1")
 			assert.Zero(t, testing.AllocsPerRun(3, func() { c.Forward(x) }))
+
+			dy := nntest.RandTensor(nntest.Rand(4), got.Shape...)
+			grad0 := nntest.RandTensor(nntest.Rand(5), c.Weight.Grad.Shape...)
+			var dxBuf *nn.Tensor
+			backward := func(procs int) (dx, dW *nn.Tensor) {
+				runtime.GOMAXPROCS(procs)
+				copy(c.Weight.Grad.Data, grad0.Data)
+				if dxBuf != nil { // the split must write every dx
+					for i := range dxBuf.Data {
+						dxBuf.Data[i] = float32(math.NaN())
+					}
+				}
+				dxBuf = c.Backward(dy)
+				return dxBuf.Clone(), c.Weight.Grad.Clone()
+			}
+			wantDX, wantDW := backward(1)
+			gotDX, gotDW := backward(2)
+			nntest.AssertClose(t, wantDX, gotDX, 1e-5, "split 1x1 dx")
+			nntest.AssertClose(t, wantDW, gotDW, 1e-5, "split 1x1 dW")
 		})
 	}
 }
