@@ -66,6 +66,7 @@ func TestPointwiseSplitMatchesSerial(t *testing.T) {
 			gotDX, gotDW := backward(2)
 			nntest.AssertClose(t, wantDX, gotDX, 1e-5, "split 1x1 dx")
 			nntest.AssertClose(t, wantDW, gotDW, 1e-5, "split 1x1 dW")
+			assert.Zero(t, testing.AllocsPerRun(3, func() { c.Backward(dy) }))
 		})
 	}
 }
