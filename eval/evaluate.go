@@ -258,12 +258,7 @@ func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
 			w.dtOut[i] = ar < rng.Lo || ar > rng.Hi
 		}
 		for t, thr := range e.p.OKSThresholds {
-			clear(w.gtm)
-			clear(w.dtm)
-			clear(w.dtIg)
-			if ious != nil {
-				e.match(w, ious, gts, G, D, thr)
-			}
+			e.rematch(w, ious, gts, G, D, thr)
 			fl := out.flags[(a*T+t)*D : (a*T+t+1)*D]
 			for i := range D {
 				ig := w.dtIg[i] || (w.dtm[i] == 0 && w.dtOut[i])
@@ -280,10 +275,7 @@ func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
 			}
 		}
 		if a == e.pkArea && ious != nil {
-			clear(w.gtm)
-			clear(w.dtm)
-			clear(w.dtIg)
-			e.match(w, ious, gts, G, D, DiagnoseOKS)
+			e.rematch(w, ious, gts, G, D, DiagnoseOKS)
 			for i, di := range dts {
 				if w.dtm[i] != 0 && !w.dtIg[i] {
 					out.diagPairs = append(out.diagPairs, [2]int32{di, gts[w.dtPos[i]]})
@@ -292,6 +284,17 @@ func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
 		}
 	}
 	return out
+}
+
+// rematch clears the previous matching's state and matches at thr (no
+// results or no ground truths: nothing matched).
+func (e *evaluator) rematch(w *workspace, ious []float64, gts []int32, G, D int, thr float64) {
+	clear(w.gtm)
+	clear(w.dtm)
+	clear(w.dtIg)
+	if ious != nil {
+		e.match(w, ious, gts, G, D, thr)
+	}
 }
 
 // match is pycocotools' greedy matching at one threshold: each detection,
