@@ -1,6 +1,9 @@
 package nn
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Param is a named tensor of a layer: a trainable weight with its gradient,
 // or, when Grad is nil, a buffer such as BatchNorm's running mean.
@@ -80,4 +83,70 @@ func joinName(parts ...string) string {
 		b.WriteString(s)
 	}
 	return b.String()
+}
+
+// ShareValues makes replica's trainable parameters use src's values, so
+// that an optimiser step on src moves both models; their gradients stay
+// separate (one per replica, summed with AddGrads). Buffers are not
+// shared: each replica updates its own BatchNorm running statistics in its
+// forward pass, and AverageBuffers reconciles them. replica and src must
+// list the same names and shapes in the same order (two models of one
+// architecture).
+func ShareValues(replica, src []*Param) error {
+	if len(replica) != len(src) {
+		return fmt.Errorf("%s: replica has %d parameters, source %d", errShape, len(replica), len(src))
+	}
+	for i, p := range replica {
+		q := src[i]
+		if p.Name != q.Name || !sameShape(p.Value.Shape, q.Value.Shape) || p.Trainable() != q.Trainable() {
+			return fmt.Errorf("%s: replica parameter %d is %s %v, source %s %v", errShape, i, p.Name, p.Value.Shape, q.Name, q.Value.Shape)
+		}
+	}
+	for i, p := range replica {
+		if p.Trainable() {
+			p.Value.Data = src[i].Value.Data
+		} else {
+			copy(p.Value.Data, src[i].Value.Data)
+		}
+	}
+	return nil
+}
+
+// AddGrads adds the gradients of src into those of dst (lists as
+// ShareValues takes them), splitting the parameters over the cores.
+func AddGrads(dst, src []*Param) {
+	ParallelFor(len(dst), 8, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if g := dst[i].Grad; g != nil {
+				AddInto(g, src[i].Grad)
+			}
+		}
+	})
+}
+
+// AverageBuffers sets every buffer of every replica to the buffers' mean
+// over the replicas. For BatchNorm's running mean, after one step from
+// equal values, that is the running mean of the whole batch split evenly
+// over the replicas; the running variance becomes the mean of the slices'
+// variances, which leaves out the spread between the slices' means.
+func AverageBuffers(replicas [][]*Param) {
+	if len(replicas) < 2 {
+		return
+	}
+	inv := 1 / float32(len(replicas))
+	for i, p := range replicas[0] {
+		if p.Trainable() {
+			continue
+		}
+		for _, r := range replicas[1:] {
+			AddInto(p.Value, r[i].Value)
+		}
+		d := p.Value.Data
+		for j := range d {
+			d[j] *= inv
+		}
+		for _, r := range replicas[1:] {
+			copy(r[i].Value.Data, d)
+		}
+	}
 }

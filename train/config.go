@@ -85,7 +85,14 @@ type Config struct {
 	RotFactor    float64 `json:"rot_factor" yaml:"rot_factor"`         // rotation clip(N(0,1)·f, −2f, 2f)° with probability 0.6; 45
 	HalfBodyProb float64 `json:"half_body_prob" yaml:"half_body_prob"` // upper- or lower-body crop probability; 0.3
 
-	Workers  int    `json:"workers" yaml:"workers"`                   // data-loading goroutines; 0 = GOMAXPROCS
+	Workers int `json:"workers" yaml:"workers"` // data-loading goroutines; 0 = GOMAXPROCS
+	// Replicas splits each batch over that many copies of the model, run
+	// at once on their own goroutines, whose gradients are summed before
+	// the optimiser step (per-replica BatchNorm statistics, as PyTorch's
+	// DataParallel, with the running statistics averaged after each
+	// step). 0 or 1: one model over the whole batch, each layer split
+	// across the cores.
+	Replicas int    `json:"replicas" yaml:"replicas"`
 	Seed     uint64 `json:"seed" yaml:"seed"`                         // 1: weights, sample order, augmentation
 	ValEvery int    `json:"val_every" yaml:"val_every"`               // validate every N epochs (and after the last); 0 = only after the last
 	FlipTest bool   `json:"flip_test" yaml:"flip_test"`               // validate with the flip test; true
@@ -198,6 +205,9 @@ func (c Config) Validate() error {
 	}
 	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
 		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
+	}
+	if c.Replicas < 0 || c.Replicas > c.Batch {
+		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))
 	}
 	if c.OHKMTopK < 0 {
 		bad = append(bad, fmt.Sprintf("ohkm_topk %d, want ≥ 0", c.OHKMTopK))

@@ -115,6 +115,8 @@ func TestValidateConfig(t *testing.T) {
 		{"bad input", func(c *Config) { c.Input = "100x100" }},
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
+		{"more replicas than samples in a batch", func(c *Config) { c.Replicas = c.Batch + 1 }},
+		{"negative replicas", func(c *Config) { c.Replicas = -1 }},
 		{"scale factor 1", func(c *Config) { c.ScaleFactor = 1 }},
 		{"negative rotation", func(c *Config) { c.RotFactor = -1 }},
 		{"half-body prob above 1", func(c *Config) { c.HalfBodyProb = 1.5 }},

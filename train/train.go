@@ -125,9 +125,13 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	reps, err := newReplicas(m, cfg.Replicas)
+	if err != nil {
+		return nil, err
+	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg, itersPerEpoch),
-		samples: samples, val: val, st: st, history: history}
+		reps: reps, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
@@ -139,7 +143,7 @@ type Trainer struct {
 	model   *pose.Model
 	adam    *nn.Adam
 	sched   nn.Schedule
-	loss    nn.JointsMSELoss
+	reps    []*replica // reps[0].model is model
 	samples []coco.Sample
 	val     *Validator
 	st      state
@@ -241,21 +245,22 @@ func (t *Trainer) saveLast() error {
 // false when Options.MaxIters stopped it.
 func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, error) {
 	em := EpochMetrics{Epoch: epoch + 1}
-	g, k := t.geom, t.model.Arch.Keypoints
 	aug := t.cfg.Augmentation()
 	ld, err := coco.NewLoader(t.samples, coco.LoaderOptions{
 		BatchSize: t.cfg.Batch, Workers: t.cfg.Workers, Seed: epochSeed(t.st.Seed, epoch),
 		Shuffle: true, DropLast: dropLast(len(t.samples), t.cfg.Batch), Epochs: 1,
-		Augment: &aug, Geometry: g, Keypoints: coco.COCOKeypoints(),
+		Augment: &aug, Geometry: t.geom, Keypoints: coco.COCOKeypoints(),
 	})
 	if err != nil {
 		return em, false, fmt.Errorf("train: %w", err)
 	}
 	defer ld.Close()
 	nb := ld.BatchesPerEpoch()
-	t.model.SetTraining(true)
-	t.loss.UseTargetWeight, t.loss.TopK = true, t.cfg.OHKMTopK
-	params := t.model.Params()
+	for _, rep := range t.reps {
+		rep.model.SetTraining(true)
+		rep.loss.UseTargetWeight, rep.loss.TopK = true, t.cfg.OHKMTopK
+	}
+	params := t.reps[0].params
 	every := t.opt.ProgressEvery
 	if every <= 0 {
 		every = defaultProgressEvery
@@ -278,17 +283,11 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 		}
 		lr := t.sched.LR(epoch, t.st.Iter)
 		t.adam.SetLR(lr)
-		nn.ZeroGrad(params)
-		x := nn.FromData(b.Images, b.N, 3, g.InputH, g.InputW)
-		y := t.model.Forward(x)
-		target := nn.FromData(b.Targets, b.N, k, g.HeatmapH, g.HeatmapW)
-		weight := nn.FromData(b.Weights, b.N, k)
-		l := t.loss.Forward(y, target, weight)
+		l := t.step(b)
 		if math.IsNaN(float64(l)) || math.IsInf(float64(l), 0) {
 			ld.Release(b)
 			return em, false, fmt.Errorf("train: epoch %d iteration %d (global %d): %w (%v)", epoch+1, step+1, t.st.Iter+1, ErrNonFinite, l)
 		}
-		t.model.Backward(t.scaledLossGrad())
 		if t.cfg.ClipNorm > 0 {
 			clipGradNorm(params, t.cfg.ClipNorm)
 		}
@@ -318,17 +317,6 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	em.Seconds = (prior + time.Since(start)).Seconds()
 	em.SamplesPerSec = float64(t.st.Seen) / em.Seconds
 	return em, true, nil
-}
-
-// scaledLossGrad is the loss's gradient times Config.LossWeight.
-func (t *Trainer) scaledLossGrad() *nn.Tensor {
-	g := t.loss.Backward()
-	if w := float32(t.cfg.LossWeight); w != 1 {
-		for i := range g.Data {
-			g.Data[i] *= w
-		}
-	}
-	return g
 }
 
 // defaultProgressEvery is the progress interval in iterations.

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -73,11 +74,20 @@ func mean(v []float64) float64 {
 }
 
 // TestResumeExact checks that stopping and resuming gives the losses and
-// weights of an uninterrupted run, both at an epoch boundary and mid-epoch.
+// weights of an uninterrupted run, both at an epoch boundary and mid-epoch,
+// with one model and with data-parallel replicas.
 func TestResumeExact(t *testing.T) {
 	data := tinyData(t, 3, 1)
+	for _, replicas := range []int{1, 2} {
+		t.Run(fmt.Sprintf("replicas %d", replicas), func(t *testing.T) {
+			testResumeExact(t, data, replicas)
+		})
+	}
+}
+
+func testResumeExact(t *testing.T, data string, replicas int) {
 	full := tinyConfig(data, t.TempDir())
-	full.Batch = 2
+	full.Batch, full.Replicas = 2, replicas
 	want, err := Train(context.Background(), full, Options{})
 	require.NoError(t, err)
 	nb := len(want.Losses) / full.Epochs
@@ -92,7 +102,7 @@ func TestResumeExact(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(data, t.TempDir())
-			cfg.Batch = 2
+			cfg.Batch, cfg.Replicas = 2, replicas
 			first, err := Train(context.Background(), cfg, Options{MaxIters: tc.stop})
 			require.NoError(t, err)
 			require.Len(t, first.Losses, tc.stop)
@@ -167,13 +177,12 @@ func TestLossWeightScalesGradient(t *testing.T) {
 	var ref nn.JointsMSELoss
 	ref.Forward(pred, target, nil)
 	want := ref.Backward().Clone()
-	tr := &Trainer{cfg: Config{LossWeight: 1000}}
-	tr.loss.Forward(pred, target, nil)
-	got := tr.scaledLossGrad()
+	var loss nn.JointsMSELoss
+	loss.Forward(pred, target, nil)
+	got := scaledLossGrad(&loss, 1000)
 	for i := range want.Data {
 		require.InDelta(t, 1000*want.Data[i], got.Data[i], 1e-6*math.Abs(float64(1000*want.Data[i]))+1e-12)
 	}
-	tr.cfg.LossWeight = 1
-	tr.loss.Forward(pred, target, nil)
-	nntest.AssertClose(t, want, tr.scaledLossGrad(), 0, "weight 1 leaves the gradient alone")
+	loss.Forward(pred, target, nil)
+	nntest.AssertClose(t, want, scaledLossGrad(&loss, 1), 0, "weight 1 leaves the gradient alone")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,8 +23,10 @@ func TestTrainCommand(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "run.yaml")
 	// The config sets the recipe; the flags given override it (epochs).
 	require.NoError(t, os.WriteFile(cfgPath, []byte("input: 64x64\nbatch: 4\nepochs: 5\nwarmup_iters: 0\nworkers: 2\n"), 0o644))
+	procs := runtime.GOMAXPROCS(0)
+	t.Cleanup(func() { runtime.GOMAXPROCS(procs) }) // --replicas raises it
 	out, err := runDataApp(t, "train", "--data", data, "--out", run, "--arch", "mnv3-small-dyrelu-c-w0.25-hc16",
-		"--config", cfgPath, "--epochs", "1", "--seed", "3")
+		"--config", cfgPath, "--epochs", "1", "--seed", "3", "--replicas", "2")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "epoch 1/1")
 	assert.Contains(t, out, "val AP")
@@ -45,6 +48,7 @@ func TestTrainCommand(t *testing.T) {
 	}{
 		{"no data", []string{"--out", run}, "data"},
 		{"validate-only without model", []string{"--validate-only", "--data", data}, "--init"},
+		{"more replicas than the batch", []string{"--data", data, "--out", run, "--batch", "2", "--replicas", "3"}, "replicas 3"},
 		{"bad milestones", []string{"--data", data, "--out", run, "--milestones", "1,x"}, "milestones"},
 		{"bad config", []string{"--data", data, "--out", run, "--config", filepath.Join(run, "nope.json")}, "config"},
 		{"resume other arch", []string{"--data", data, "--out", t.TempDir(), "--arch", "mnv3-small-baseline-w0.25-hc16",
