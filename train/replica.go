@@ -46,34 +46,35 @@ func newReplicas(m *pose.Model, n int) ([]*replica, error) {
 // plain single-model step.
 func (t *Trainer) step(b *coco.Batch) float32 {
 	active := min(len(t.reps), b.N)
+	var l float32
 	if active == 1 {
 		t.forwardBackward(t.reps[0], b, 0, b.N)
-		return t.reps[0].l
-	}
-	var wg sync.WaitGroup
-	for r := 1; r < active; r++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t.forwardBackward(t.reps[r], b, r*b.N/active, (r+1)*b.N/active)
-		}()
-	}
-	t.forwardBackward(t.reps[0], b, 0, b.N/active)
-	wg.Wait()
-
-	bufs := make([][]*nn.Param, active)
-	var l float32
-	for r, rep := range t.reps[:active] {
-		lo, hi := r*b.N/active, (r+1)*b.N/active
-		l += rep.l * float32(hi-lo) / float32(b.N)
-		bufs[r] = rep.params
-		if r > 0 {
-			nn.AddGrads(t.reps[0].params, rep.params)
+		l = t.reps[0].l
+	} else {
+		var wg sync.WaitGroup
+		for r := 1; r < active; r++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.forwardBackward(t.reps[r], b, r*b.N/active, (r+1)*b.N/active)
+			}()
 		}
+		t.forwardBackward(t.reps[0], b, 0, b.N/active)
+		wg.Wait()
+		bufs := make([][]*nn.Param, active)
+		for r, rep := range t.reps[:active] {
+			lo, hi := r*b.N/active, (r+1)*b.N/active
+			l += rep.l * float32(hi-lo) / float32(b.N)
+			bufs[r] = rep.params
+			if r > 0 {
+				nn.AddGrads(t.reps[0].params, rep.params)
+			}
+		}
+		nn.AverageBuffers(bufs)
 	}
-	nn.AverageBuffers(bufs)
 	for _, rep := range t.reps[active:] {
-		// Idle in this (short) batch: catch up with the others' statistics.
+		// Idle in a batch smaller than the replica count: take the others'
+		// running statistics. (newReplicas checked the lists match.)
 		_ = nn.ShareValues(rep.params, t.reps[0].params)
 	}
 	return l

@@ -70,4 +70,18 @@ func TestReplicasSplitTheBatch(t *testing.T) {
 			require.Equal(t, v, dp.reps[1].params[i].Value.Data[j], "replicas leave the step with the same buffers")
 		}
 	}
+
+	// A batch smaller than the replica count runs on fewer replicas; the
+	// idle ones take the statistics of the step.
+	dp, one := trainer(2), trainer(1)
+	assert.Equal(t, one.step(slice(0, 1)), dp.step(slice(0, 1)))
+	for i, p := range dp.reps[0].params {
+		want := one.reps[0].params[i]
+		if p.Trainable() {
+			require.Equal(t, want.Grad.Data, p.Grad.Data, p.Name)
+			continue
+		}
+		require.Equal(t, want.Value.Data, p.Value.Data, p.Name)
+		require.Equal(t, want.Value.Data, dp.reps[1].params[i].Value.Data, p.Name)
+	}
 }

@@ -177,8 +177,9 @@ func runTrain(c *cli.Context, cfg train.Config) error {
 		// A replica spends most of its step in C (OpenBLAS, the kernels),
 		// holding its P; with only as many Ps as cores, a replica coming
 		// back from C, the loader and the layers' workers wait for one.
-		// Measured with 2 cores and 2 replicas: 131 crops/s with 2 Ps, 137
-		// with 3, 153 with 4 (cores + replicas), 143 with 8 (notes/train.md).
+		// Measured with 2 cores and 2 replicas: 136 crops/s with 2 Ps, 137
+		// with 3, 153 with 4 (cores + replicas), 136–145 with 8
+		// (notes/train.md).
 		runtime.GOMAXPROCS(runtime.NumCPU() + cfg.Replicas)
 	}
 	res, err := train.Train(ctx, cfg, opt)
