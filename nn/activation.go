@@ -130,13 +130,10 @@ DYPOSE_CLONES static void bn_channel_stats(const float *x, ptrdiff_t n, ptrdiff_
 	out[1] = ((q[0] + q[4]) + (q[1] + q[5])) + ((q[2] + q[6]) + (q[3] + q[7]));
 }
 
-// bn_backward_channel is BatchNorm2D.Backward for channel ch: it returns
-// Σdy and Σdy·x̂ (x̂ = (x − mean)·inv) in out and writes
-// dx = k·(dy − mdy − x̂·mdyx) with mdy, mdyx the batch corrections Σ/m
-// (zero when batch is 0, eval-mode statistics).
-DYPOSE_CLONES static void bn_backward_channel(float *dx, const float *x, const float *g, ptrdiff_t n,
-		ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float mean, float inv, float k, int batch, double m,
-		double *out) {
+// bn_backward_sums returns Σdy and Σdy·x̂ (x̂ = (x − mean)·inv) of channel
+// ch in out: BatchNorm2D.Backward's first pass.
+DYPOSE_CLONES static void bn_backward_sums(const float *x, const float *g, ptrdiff_t n, ptrdiff_t c,
+		ptrdiff_t hw, ptrdiff_t ch, float mean, float inv, double *out) {
 	double sd[8] = {0}, sx[8] = {0};
 	for (ptrdiff_t i = 0; i < n; i++) {
 		const float *xs = x + (i * c + ch) * hw, *gs = g + (i * c + ch) * hw;
@@ -151,16 +148,29 @@ DYPOSE_CLONES static void bn_backward_channel(float *dx, const float *x, const f
 			sx[0] += (double)gs[j] * (double)((xs[j] - mean) * inv);
 		}
 	}
-	double sdy = ((sd[0] + sd[4]) + (sd[1] + sd[5])) + ((sd[2] + sd[6]) + (sd[3] + sd[7]));
-	double sdyx = ((sx[0] + sx[4]) + (sx[1] + sx[5])) + ((sx[2] + sx[6]) + (sx[3] + sx[7]));
-	float mdy = batch ? (float)(sdy / m) : 0, mdyx = batch ? (float)(sdyx / m) : 0;
+	out[0] = ((sd[0] + sd[4]) + (sd[1] + sd[5])) + ((sd[2] + sd[6]) + (sd[3] + sd[7]));
+	out[1] = ((sx[0] + sx[4]) + (sx[1] + sx[5])) + ((sx[2] + sx[6]) + (sx[3] + sx[7]));
+}
+
+// bn_backward_dx writes dx = k·(dy − mdy − x̂·mdyx) for channel ch: the
+// second pass, with mdy and mdyx the batch corrections Σ/m (zero for
+// eval-mode statistics).
+DYPOSE_CLONES static void bn_backward_dx(float *dx, const float *x, const float *g, ptrdiff_t n,
+		ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float mean, float inv, float k, float mdy, float mdyx) {
 	for (ptrdiff_t i = 0; i < n; i++) {
 		const float *xs = x + (i * c + ch) * hw, *gs = g + (i * c + ch) * hw;
 		float *ds = dx + (i * c + ch) * hw;
 		for (ptrdiff_t j = 0; j < hw; j++) ds[j] = k * (gs[j] - mdy - (xs[j] - mean) * inv * mdyx);
 	}
-	out[0] = sdy;
-	out[1] = sdyx;
+}
+
+// bn_backward_channel is BatchNorm2D.Backward for channel ch: both passes.
+static void bn_backward_channel(float *dx, const float *x, const float *g, ptrdiff_t n,
+		ptrdiff_t c, ptrdiff_t hw, ptrdiff_t ch, float mean, float inv, float k, int batch, double m,
+		double *out) {
+	bn_backward_sums(x, g, n, c, hw, ch, mean, inv, out);
+	float mdy = batch ? (float)(out[0] / m) : 0, mdyx = batch ? (float)(out[1] / m) : 0;
+	bn_backward_dx(dx, x, g, n, c, hw, ch, mean, inv, k, mdy, mdyx);
 }
 */
 import "C"
@@ -239,6 +249,25 @@ func bnBackwardChannel(dx, x, g []float32, n, c, hw, ch int, mean, inv, k float3
 	C.bn_backward_channel(cptr(dx), cptr(x), cptr(g), C.ptrdiff_t(n), C.ptrdiff_t(c), C.ptrdiff_t(hw), C.ptrdiff_t(ch),
 		C.float(mean), C.float(inv), C.float(k), b, C.double(m), &out[0])
 	return float64(out[0]), float64(out[1])
+}
+
+// bnBackwardSums runs bn_backward_sums: Σdy and Σdy·x̂ of channel ch.
+func bnBackwardSums(x, g []float32, n, c, hw, ch int, mean, inv float32) (sdy, sdyx float64) {
+	end := ((n-1)*c + ch + 1) * hw
+	_, _ = x[end-1], g[end-1]
+	var out [2]C.double
+	C.bn_backward_sums(cptr(x), cptr(g), C.ptrdiff_t(n), C.ptrdiff_t(c), C.ptrdiff_t(hw), C.ptrdiff_t(ch),
+		C.float(mean), C.float(inv), &out[0])
+	return float64(out[0]), float64(out[1])
+}
+
+// bnBackwardDX runs bn_backward_dx: dx of channel ch given the batch
+// corrections mdy = Σdy/m and mdyx = Σdy·x̂/m.
+func bnBackwardDX(dx, x, g []float32, n, c, hw, ch int, mean, inv, k, mdy, mdyx float32) {
+	end := ((n-1)*c + ch + 1) * hw
+	_, _, _ = dx[end-1], x[end-1], g[end-1]
+	C.bn_backward_dx(cptr(dx), cptr(x), cptr(g), C.ptrdiff_t(n), C.ptrdiff_t(c), C.ptrdiff_t(hw), C.ptrdiff_t(ch),
+		C.float(mean), C.float(inv), C.float(k), C.float(mdy), C.float(mdyx))
 }
 
 // The naive kernels below define what the C kernels compute; tests check

@@ -25,11 +25,18 @@ type BatchNorm2D struct {
 	RunningMean, RunningVar *Param // (C), buffers; init 0 and 1
 	Eps, Momentum           float32
 	Training                bool
+	// Sync, when set, makes training use the statistics of the whole batch
+	// split over data-parallel replicas; Rank is this replica's index in it.
+	Sync *BatchSync
+	Rank int
 
 	x, y, dx     *Tensor
 	batch        bool      // whether the last Forward used batch statistics
+	synced       bool      // whether they were the whole batch's, through Sync
+	count        float64   // values per channel behind them
 	mean, invstd []float32 // per channel, of the last Forward
 	scale, shift []float32 // per channel: y = x·scale + shift
+	s1, s2       []float64 // per channel, for Sync: the slice's mean and M2, then Σdy and Σdy·x̂
 }
 
 // NewBatchNorm2D returns a BatchNorm2D over c channels in eval mode.
@@ -72,7 +79,10 @@ func (b *BatchNorm2D) Forward(x *Tensor) *Tensor {
 	b.x, b.batch = x, b.Training
 	b.y = Ensure(b.y, x.Shape...)
 	wt, bias := b.Weight.Value.Data, b.Bias.Value.Data
-	if b.Training {
+	b.synced = b.Training && b.Sync != nil && b.Sync.parties > 1
+	if b.synced {
+		b.forwardSynced(x.Data, n, c, hw)
+	} else if b.Training {
 		m := n * hw
 		if m < 2 {
 			panic(fmt.Sprintf("%s: BatchNorm2D training needs more than one value per channel, x %v", errShape, x.Shape))
@@ -157,6 +167,10 @@ func (b *BatchNorm2D) Backward(dy *Tensor) *Tensor {
 	b.dx = Ensure(b.dx, dy.Shape...)
 	x, g, dx := b.x.Data, dy.Data, b.dx.Data
 	wt, gw, gb := b.Weight.Value.Data, b.Weight.Grad.Data, b.Bias.Grad.Data
+	if b.synced {
+		b.backwardSynced(dx, x, g, n, c, hw)
+		return b.dx
+	}
 	ParallelFor(c, max(1, bnMinWork/max(1, n*hw)), func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
 			mean, inv := b.mean[ch], b.invstd[ch]
@@ -166,4 +180,53 @@ func (b *BatchNorm2D) Backward(dy *Tensor) *Tensor {
 		}
 	})
 	return b.dx
+}
+
+// forwardSynced sets the batch statistics from every replica's slice
+// through Sync and moves the running statistics towards them.
+func (b *BatchNorm2D) forwardSynced(x []float32, n, c, hw int) {
+	if len(b.s1) != c {
+		b.s1, b.s2 = make([]float64, c), make([]float64, c)
+	}
+	ParallelFor(c, max(1, bnMinWork/max(1, n*hw)), func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			b.s1[ch], b.s2[ch] = channelStatsFast(x, n, c, hw, ch)
+		}
+	})
+	m := b.Sync.syncStats(b.Rank, float64(n*hw), b.s1, b.s2)
+	if m < 2 {
+		panic(fmt.Sprintf("%s: BatchNorm2D training needs more than one value per channel, %v in the whole batch", errShape, m))
+	}
+	b.count = m
+	rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
+	mom := float64(b.Momentum)
+	for ch := range c {
+		mean, sq := b.s1[ch], b.s2[ch]
+		b.mean[ch], b.invstd[ch] = float32(mean), float32(1/math.Sqrt(sq/m+float64(b.Eps)))
+		rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*mean)
+		rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*sq/(m-1))
+	}
+}
+
+// backwardSynced is Backward's batch-statistics gradient with the sums
+// Σdy and Σdy·x̂ of the whole batch. The weight and bias gradients get this
+// slice's share, which the replicas' gradient sum completes.
+func (b *BatchNorm2D) backwardSynced(dx, x, g []float32, n, c, hw int) {
+	gw, gb, wt := b.Weight.Grad.Data, b.Bias.Grad.Data, b.Weight.Value.Data
+	chunk := max(1, bnMinWork/max(1, n*hw))
+	ParallelFor(c, chunk, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			sdy, sdyx := bnBackwardSums(x, g, n, c, hw, ch, b.mean[ch], b.invstd[ch])
+			b.s1[ch], b.s2[ch] = sdy, sdyx
+			gw[ch] += float32(sdyx)
+			gb[ch] += float32(sdy)
+		}
+	})
+	b.Sync.syncSums(b.Rank, b.s1, b.s2)
+	ParallelFor(c, chunk, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			inv := b.invstd[ch]
+			bnBackwardDX(dx, x, g, n, c, hw, ch, b.mean[ch], inv, wt[ch]*inv, float32(b.s1[ch]/b.count), float32(b.s2[ch]/b.count))
+		}
+	})
 }

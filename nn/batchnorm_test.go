@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -122,4 +123,74 @@ func TestBatchNorm2DAllocs(t *testing.T) {
 		bn.Forward(x)
 		require.Zero(t, testing.AllocsPerRun(20, func() { bn.Forward(x) }), shapeName(s))
 	}
+}
+
+// TestBatchSyncMatchesWholeBatch runs a batch through one BatchNorm2D and
+// through three synchronised replicas, each on its own goroutine and slice
+// (of unequal sizes): outputs, input gradients, summed parameter gradients
+// and running statistics agree, in forward and backward.
+func TestBatchSyncMatchesWholeBatch(t *testing.T) {
+	const n, c, h, w = 7, 5, 3, 4
+	rng := nntest.Rand(11)
+	x := nntest.RandTensor(rng, n, c, h, w)
+	dy := nntest.RandTensor(rng, n, c, h, w)
+	for i := range x.Data {
+		x.Data[i] = 3*x.Data[i] + float32(i%c) // channel means apart from 0
+	}
+	newBN := func() *nn.BatchNorm2D {
+		b := nn.NewBatchNorm2D(c, 1e-3, 0.1)
+		nn.Fill(b.Weight.Value, 1.5)
+		nn.Fill(b.Bias.Value, -0.25)
+		b.SetTraining(true)
+		return b
+	}
+	whole := newBN()
+	y := whole.Forward(x).Clone()
+	dx := whole.Backward(dy).Clone()
+
+	cuts := []int{0, 2, 3, n} // slices of 2, 1 and 4 images
+	reps := make([]*nn.BatchNorm2D, len(cuts)-1)
+	bs := nn.NewBatchSync(c, len(reps))
+	ys, dxs := make([]*nn.Tensor, len(reps)), make([]*nn.Tensor, len(reps))
+	var wg sync.WaitGroup
+	for r := range reps {
+		reps[r] = newBN()
+		reps[r].Sync, reps[r].Rank = bs, r
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := cuts[r]*c*h*w, cuts[r+1]*c*h*w
+			ys[r] = reps[r].Forward(nn.FromData(x.Data[lo:hi], cuts[r+1]-cuts[r], c, h, w)).Clone()
+			dxs[r] = reps[r].Backward(nn.FromData(dy.Data[lo:hi], cuts[r+1]-cuts[r], c, h, w)).Clone()
+		}()
+	}
+	wg.Wait()
+	var gotY, gotDX []float32
+	gw, gb := make([]float32, c), make([]float32, c)
+	for r, b := range reps {
+		gotY, gotDX = append(gotY, ys[r].Data...), append(gotDX, dxs[r].Data...)
+		for ch := range c {
+			gw[ch] += b.Weight.Grad.Data[ch]
+			gb[ch] += b.Bias.Grad.Data[ch]
+		}
+		assert.InDeltaSlice(t, whole.RunningMean.Value.Data, b.RunningMean.Value.Data, 1e-6, "running mean, replica %d", r)
+		assert.InDeltaSlice(t, whole.RunningVar.Value.Data, b.RunningVar.Value.Data, 1e-6, "running var, replica %d", r)
+	}
+	assert.InDeltaSlice(t, y.Data, gotY, 2e-5, "y")
+	assert.InDeltaSlice(t, dx.Data, gotDX, 2e-5, "dx")
+	assert.InDeltaSlice(t, whole.Weight.Grad.Data, gw, 2e-4, "dWeight")
+	assert.InDeltaSlice(t, whole.Bias.Grad.Data, gb, 2e-4, "dBias")
+
+	// Without Sync the slices normalise on their own: the check above can fail.
+	alone := newBN()
+	ya := alone.Forward(nn.FromData(x.Data[:2*c*h*w], 2, c, h, w))
+	assert.Greater(t, maxAbsDiff(y.Data[:2*c*h*w], ya.Data), 1e-2)
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	d := 0.0
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
 }

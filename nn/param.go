@@ -87,9 +87,9 @@ func joinName(parts ...string) string {
 
 // ShareValues makes replica's trainable parameters use src's values, so
 // that an optimiser step on src moves both models; their gradients stay
-// separate (one per replica, summed with AddGrads). Buffers are not
-// shared: each replica updates its own BatchNorm running statistics in its
-// forward pass, and AverageBuffers reconciles them. replica and src must
+// separate (one per replica, summed with AddGrads). Buffers are copied,
+// not shared: each replica updates its own BatchNorm running statistics in
+// its forward pass (with BatchSync, to the same values). replica and src must
 // list the same names and shapes in the same order (two models of one
 // architecture).
 func ShareValues(replica, src []*Param) error {
@@ -122,31 +122,4 @@ func AddGrads(dst, src []*Param) {
 			}
 		}
 	})
-}
-
-// AverageBuffers sets every buffer of every replica to the buffers' mean
-// over the replicas. For BatchNorm's running mean, after one step from
-// equal values, that is the running mean of the whole batch split evenly
-// over the replicas; the running variance becomes the mean of the slices'
-// variances, which leaves out the spread between the slices' means.
-func AverageBuffers(replicas [][]*Param) {
-	if len(replicas) < 2 {
-		return
-	}
-	inv := 1 / float32(len(replicas))
-	for i, p := range replicas[0] {
-		if p.Trainable() {
-			continue
-		}
-		for _, r := range replicas[1:] {
-			AddInto(p.Value, r[i].Value)
-		}
-		d := p.Value.Data
-		for j := range d {
-			d[j] *= inv
-		}
-		for _, r := range replicas[1:] {
-			copy(r[i].Value.Data, d)
-		}
-	}
 }

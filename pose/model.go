@@ -133,3 +133,31 @@ func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 	}
 	return m.hm
 }
+
+// BatchNorms returns the model's BatchNorm2D layers in forward order
+// (backbone, head stages, laterals): data-parallel training links each to
+// the same layer of the other replicas.
+func (m *Model) BatchNorms() []*nn.BatchNorm2D {
+	out := batchNorms(m.Backbone.Features, nil)
+	out = batchNorms(m.Head.Layers, out)
+	for _, l := range m.Head.Laterals {
+		out = batchNorms(l, out)
+	}
+	return out
+}
+
+func batchNorms(l nn.Layer, out []*nn.BatchNorm2D) []*nn.BatchNorm2D {
+	switch l := l.(type) {
+	case *nn.BatchNorm2D:
+		out = append(out, l)
+	case *backbone.ConvBN:
+		out = append(out, l.BN)
+	case *backbone.InvertedResidual:
+		out = batchNorms(l.Block, out)
+	case *nn.Sequential:
+		for _, s := range l.Layers {
+			out = batchNorms(s, out)
+		}
+	}
+	return out
+}

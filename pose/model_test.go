@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,6 +37,20 @@ func TestModelShapes(t *testing.T) {
 			s := m.Summarize(128, 96)
 			last := s.Layers[len(s.Layers)-1].Out
 			assert.Equal(t, tt.out[1:], last[:])
+
+			// BatchNorms finds every BN layer: one per running_mean buffer,
+			// in the order the checkpoint lists them.
+			var means []*nn.Tensor
+			for _, p := range m.Params() {
+				if strings.HasSuffix(p.Name, "running_mean") {
+					means = append(means, p.Value)
+				}
+			}
+			bns := m.BatchNorms()
+			require.Len(t, bns, len(means))
+			for i, b := range bns {
+				assert.Same(t, means[i], b.RunningMean.Value, "BN %d", i)
+			}
 		})
 	}
 }

@@ -12,8 +12,10 @@ import (
 
 // replica is one copy of the network in data-parallel training. Replica 0
 // is the trainer's model; the others use its weights (nn.ShareValues) and
-// keep their own gradients, activations, loss state and BatchNorm running
-// statistics.
+// keep their own gradients, activations and loss state. Their BatchNorm
+// layers normalise with the whole batch's statistics (nn.BatchSync), so
+// the replicas compute what one model computes on the whole batch, and
+// their running statistics stay equal.
 type replica struct {
 	model  *pose.Model
 	params []*nn.Param
@@ -21,8 +23,9 @@ type replica struct {
 	l      float32 // loss of its slice in the last step
 }
 
-// newReplicas returns max(n, 1) replicas of m, the first being m itself.
-func newReplicas(m *pose.Model, n int) ([]*replica, error) {
+// newReplicas returns max(n, 1) replicas of m, the first being m itself,
+// and the synchronisers of their BatchNorm layers (none for one replica).
+func newReplicas(m *pose.Model, n int) ([]*replica, []*nn.BatchSync, error) {
 	reps := []*replica{{model: m, params: m.Params()}}
 	for i := 1; i < n; i++ {
 		// The fresh weights are dropped for m's: the seed does not matter.
@@ -30,11 +33,25 @@ func newReplicas(m *pose.Model, n int) ([]*replica, error) {
 		c.Meta = m.Meta
 		ps := c.Params()
 		if err := nn.ShareValues(ps, reps[0].params); err != nil {
-			return nil, fmt.Errorf("train: replica %d: %w", i, err)
+			return nil, nil, fmt.Errorf("train: replica %d: %w", i, err)
 		}
 		reps = append(reps, &replica{model: c, params: ps})
 	}
-	return reps, nil
+	if len(reps) == 1 {
+		return reps, nil, nil
+	}
+	bns := make([][]*nn.BatchNorm2D, len(reps))
+	for r, rep := range reps {
+		bns[r] = rep.model.BatchNorms()
+	}
+	syncs := make([]*nn.BatchSync, len(bns[0]))
+	for i, b := range bns[0] {
+		syncs[i] = nn.NewBatchSync(b.RunningMean.Value.Len(), len(reps))
+		for r := range reps {
+			bns[r][i].Sync, bns[r][i].Rank = syncs[i], r
+		}
+	}
+	return reps, syncs, nil
 }
 
 // step runs the forward and backward passes of batch b, each replica on
@@ -46,6 +63,12 @@ func newReplicas(m *pose.Model, n int) ([]*replica, error) {
 // plain single-model step.
 func (t *Trainer) step(b *coco.Batch) float32 {
 	active := min(len(t.reps), b.N)
+	if active != t.parties && len(t.syncs) > 0 {
+		for _, s := range t.syncs {
+			s.SetParties(active)
+		}
+		t.parties = active
+	}
 	var l float32
 	if active == 1 {
 		t.forwardBackward(t.reps[0], b, 0, b.N)
@@ -61,16 +84,13 @@ func (t *Trainer) step(b *coco.Batch) float32 {
 		}
 		t.forwardBackward(t.reps[0], b, 0, b.N/active)
 		wg.Wait()
-		bufs := make([][]*nn.Param, active)
 		for r, rep := range t.reps[:active] {
 			lo, hi := r*b.N/active, (r+1)*b.N/active
 			l += rep.l * float32(hi-lo) / float32(b.N)
-			bufs[r] = rep.params
 			if r > 0 {
 				nn.AddGrads(t.reps[0].params, rep.params)
 			}
 		}
-		nn.AverageBuffers(bufs)
 	}
 	for _, rep := range t.reps[active:] {
 		// Idle in a batch smaller than the replica count: take the others'

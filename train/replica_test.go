@@ -1,6 +1,7 @@
 package train
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -8,23 +9,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dypose/dypose/coco"
-	"github.com/dypose/dypose/nn"
 	"github.com/dypose/dypose/nn/nntest"
 	"github.com/dypose/dypose/pose"
 )
 
 // TestReplicasSplitTheBatch checks a data-parallel step against one model
-// run on each slice of the batch on its own: the loss is the slices' mean,
-// the gradient left in the model is the mean of the slices' gradients (each
-// replica saw its own slice), and the BatchNorm running statistics are the
-// mean of what each slice alone would leave.
+// on the whole batch: with the replicas' BatchNorm layers synchronised, the
+// loss, the gradient left in the model and the running statistics are the
+// same up to rounding; each replica must have seen its own slice, and each
+// slice's gradient must be weighted by its share of the batch.
 func TestReplicasSplitTheBatch(t *testing.T) {
 	arch, err := pose.ParseArch("mnv3-small-dyrelu-c-lat-w0.25-hc16")
 	require.NoError(t, err)
 	g := coco.Geometry{InputW: 64, InputH: 64, HeatmapW: 16, HeatmapH: 16, Sigma: 2}
 	k := arch.Keypoints
 	rng := nntest.Rand(5)
-	const n = 4
+	const n = 5 // slices of 1, 2 and 2 for three replicas
 	b := &coco.Batch{N: n,
 		Images:  nntest.RandTensor(rng, n, 3, g.InputH, g.InputW).Data,
 		Targets: nntest.RandTensor(rng, n, k, g.HeatmapH, g.HeatmapW).Data,
@@ -34,54 +34,51 @@ func TestReplicasSplitTheBatch(t *testing.T) {
 	}
 	trainer := func(replicas int) *Trainer {
 		m := pose.New(arch, rand.New(rand.NewPCG(7, 0)))
-		reps, err := newReplicas(m, replicas)
+		reps, syncs, err := newReplicas(m, replicas)
 		require.NoError(t, err)
 		for _, r := range reps {
 			r.model.SetTraining(true)
 			r.loss.UseTargetWeight = true
 		}
-		return &Trainer{cfg: Config{LossWeight: 1000}, geom: g, model: m, reps: reps}
+		return &Trainer{cfg: Config{LossWeight: 1000}, geom: g, model: m, reps: reps, syncs: syncs, parties: len(reps)}
 	}
-	slice := func(lo, hi int) *coco.Batch {
-		in, hm := 3*g.InputH*g.InputW, k*g.HeatmapH*g.HeatmapW
-		return &coco.Batch{N: hi - lo, Images: b.Images[lo*in : hi*in], Targets: b.Targets[lo*hm : hi*hm], Weights: b.Weights[lo*k : hi*k]}
+	same := func(t *testing.T, want, got *Trainer, lossWant, lossGot float32) {
+		t.Helper()
+		assert.InDelta(t, lossWant, lossGot, 1e-6*float64(lossWant))
+		for i, p := range got.reps[0].params {
+			w := want.reps[0].params[i]
+			if p.Trainable() {
+				assertRelClose(t, w.Grad.Data, p.Grad.Data, 1e-4, p.Name)
+				continue
+			}
+			assertRelClose(t, w.Value.Data, p.Value.Data, 1e-5, p.Name)
+			for _, r := range got.reps[1:] {
+				require.Equal(t, p.Value.Data, r.params[i].Value.Data, "replicas leave the step with the same buffers")
+			}
+		}
 	}
 
-	dp := trainer(2)
-	loss := dp.step(b)
-	var wantLoss float32
-	var single [2][]*nn.Param
-	for i, s := range []*coco.Batch{slice(0, n/2), slice(n/2, n)} {
-		one := trainer(1)
-		wantLoss += 0.5 * one.step(s)
-		single[i] = one.reps[0].params
-	}
-	assert.InDelta(t, wantLoss, loss, 1e-7)
-	for i, p := range dp.reps[0].params {
-		a, c := single[0][i], single[1][i]
-		if p.Trainable() {
-			for j, v := range p.Grad.Data {
-				require.InDelta(t, 0.5*(a.Grad.Data[j]+c.Grad.Data[j]), v, 1e-6, "%s[%d]", p.Name, j)
-			}
-			continue
-		}
-		for j, v := range p.Value.Data {
-			require.InDelta(t, 0.5*(a.Value.Data[j]+c.Value.Data[j]), v, 1e-6, "%s[%d]", p.Name, j)
-			require.Equal(t, v, dp.reps[1].params[i].Value.Data[j], "replicas leave the step with the same buffers")
-		}
-	}
+	one, dp := trainer(1), trainer(3)
+	same(t, one, dp, one.step(b), dp.step(b))
 
 	// A batch smaller than the replica count runs on fewer replicas; the
-	// idle ones take the statistics of the step.
-	dp, one := trainer(2), trainer(1)
-	assert.Equal(t, one.step(slice(0, 1)), dp.step(slice(0, 1)))
-	for i, p := range dp.reps[0].params {
-		want := one.reps[0].params[i]
-		if p.Trainable() {
-			require.Equal(t, want.Grad.Data, p.Grad.Data, p.Name)
-			continue
-		}
-		require.Equal(t, want.Value.Data, p.Value.Data, p.Name)
-		require.Equal(t, want.Value.Data, dp.reps[1].params[i].Value.Data, p.Name)
+	// idle one takes the statistics of the step.
+	short := &coco.Batch{N: 2, Images: b.Images[:2*3*g.InputH*g.InputW],
+		Targets: b.Targets[:2*k*g.HeatmapH*g.HeatmapW], Weights: b.Weights[:2*k]}
+	one, dp = trainer(1), trainer(3)
+	same(t, one, dp, one.step(short), dp.step(short))
+}
+
+// assertRelClose checks got against want within tol of want's largest
+// magnitude, and 1e-8: DY-ReLU-C's spatial bias, which its softmax
+// ignores, has a gradient of rounding noise (1e-10).
+func assertRelClose(t *testing.T, want, got []float32, tol float64, what string) {
+	t.Helper()
+	scale := 0.0
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for j, v := range got {
+		require.InDelta(t, want[j], v, tol*scale+1e-8, "%s[%d]", what, j)
 	}
 }

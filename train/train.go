@@ -125,13 +125,13 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	reps, err := newReplicas(m, cfg.Replicas)
+	reps, syncs, err := newReplicas(m, cfg.Replicas)
 	if err != nil {
 		return nil, err
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg, itersPerEpoch),
-		reps: reps, samples: samples, val: val, st: st, history: history}
+		reps: reps, syncs: syncs, parties: len(reps), samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
@@ -143,7 +143,9 @@ type Trainer struct {
 	model   *pose.Model
 	adam    *nn.Adam
 	sched   nn.Schedule
-	reps    []*replica // reps[0].model is model
+	reps    []*replica      // reps[0].model is model
+	syncs   []*nn.BatchSync // of the replicas' BatchNorm layers
+	parties int             // replicas in the last step
 	samples []coco.Sample
 	val     *Validator
 	st      state
