@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // BatchSync joins the BatchNorm2D layers at the same place in data-parallel
@@ -17,9 +18,10 @@ import (
 type BatchSync struct {
 	parties int
 
-	mu           sync.Mutex
-	cond         sync.Cond
-	arrived, gen int
+	arrived atomic.Int32
+	gen     atomic.Uint32
+	mu      sync.Mutex // with cond, for a party that waits longer than a spin
+	cond    sync.Cond
 
 	fwd, bwd [][]float64 // per rank: (count, mean, M2) per channel; (Σdy, Σdy·x̂) per channel
 }
@@ -46,22 +48,34 @@ func (s *BatchSync) SetParties(n int) {
 	s.parties = n
 }
 
-// wait returns when every party has called it (a reusable barrier).
+// wait returns when every party has called it (a reusable barrier). The
+// replicas reach each layer within microseconds of each other, so a waiter
+// spins first: parking a thread and waking it costs more than the wait,
+// and with a blocking barrier two replicas ran slower than one model.
 func (s *BatchSync) wait() {
-	s.mu.Lock()
-	gen := s.gen
-	s.arrived++
-	if s.arrived == s.parties {
-		s.arrived = 0
-		s.gen++
+	gen := s.gen.Load()
+	if int(s.arrived.Add(1)) == s.parties {
+		s.arrived.Store(0)
+		s.mu.Lock()
+		s.gen.Add(1)
 		s.cond.Broadcast()
-	} else {
-		for gen == s.gen {
-			s.cond.Wait()
+		s.mu.Unlock()
+		return
+	}
+	for range spinWait {
+		if s.gen.Load() != gen {
+			return
 		}
+	}
+	s.mu.Lock()
+	for s.gen.Load() == gen {
+		s.cond.Wait()
 	}
 	s.mu.Unlock()
 }
+
+// spinWait is how many times wait polls before it blocks (tens of µs).
+const spinWait = 1 << 15
 
 // syncStats publishes rank's per-channel statistics (m values each,
 // their means and squared deviations) and, once every party has, sets

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -173,15 +172,6 @@ func runTrain(c *cli.Context, cfg train.Config) error {
 	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
 	defer stop()
 	opt := train.Options{Progress: c.App.ErrWriter, InPlace: isTerminal(c.App.ErrWriter)}
-	if cfg.Replicas > 1 && os.Getenv("GOMAXPROCS") == "" {
-		// A replica spends most of its step in C (OpenBLAS, the kernels),
-		// holding its P; with only as many Ps as cores, a replica coming
-		// back from C, the loader and the layers' workers wait for one.
-		// Measured with 2 cores and 2 replicas: 136 crops/s with 2 Ps, 137
-		// with 3, 153 with 4 (cores + replicas), 136–145 with 8
-		// (notes/train.md).
-		runtime.GOMAXPROCS(runtime.NumCPU() + cfg.Replicas)
-	}
 	res, err := train.Train(ctx, cfg, opt)
 	if err != nil {
 		if ctx.Err() != nil && c.Context.Err() == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -23,8 +22,6 @@ func TestTrainCommand(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "run.yaml")
 	// The config sets the recipe; the flags given override it (epochs).
 	require.NoError(t, os.WriteFile(cfgPath, []byte("input: 64x64\nbatch: 4\nepochs: 5\nwarmup_iters: 0\nworkers: 2\n"), 0o644))
-	procs := runtime.GOMAXPROCS(0)
-	t.Cleanup(func() { runtime.GOMAXPROCS(procs) }) // --replicas raises it
 	out, err := runDataApp(t, "train", "--data", data, "--out", run, "--arch", "mnv3-small-dyrelu-c-w0.25-hc16",
 		"--config", cfgPath, "--epochs", "1", "--seed", "3", "--replicas", "2")
 	require.NoError(t, err, out)
