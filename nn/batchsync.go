@@ -50,8 +50,9 @@ func (s *BatchSync) SetParties(n int) {
 
 // wait returns when every party has called it (a reusable barrier). The
 // replicas reach each layer within microseconds of each other, so a waiter
-// spins first: parking a thread and waking it costs more than the wait,
-// and with a blocking barrier two replicas ran slower than one model.
+// polls first and parks its thread only after that. (Two replicas ran at
+// 153 crops/s with it and one P per core; the blocking barrier was only
+// measured with two Ps per core, at 121, as was this one, at 122.)
 func (s *BatchSync) wait() {
 	gen := s.gen.Load()
 	if int(s.arrived.Add(1)) == s.parties {

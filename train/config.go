@@ -88,10 +88,9 @@ type Config struct {
 	Workers int `json:"workers" yaml:"workers"` // data-loading goroutines; 0 = GOMAXPROCS
 	// Replicas splits each batch over that many copies of the model, run
 	// at once on their own goroutines, whose gradients are summed before
-	// the optimiser step (per-replica BatchNorm statistics, as PyTorch's
-	// DataParallel, with the running statistics averaged after each
-	// step). 0 or 1: one model over the whole batch, each layer split
-	// across the cores.
+	// the optimiser step; their BatchNorm layers share the whole batch's
+	// statistics (nn.BatchSync), so they compute what one model does. 0 or
+	// 1: one model over the whole batch, each layer split across the cores.
 	Replicas int    `json:"replicas" yaml:"replicas"`
 	Seed     uint64 `json:"seed" yaml:"seed"`                         // 1: weights, sample order, augmentation
 	ValEvery int    `json:"val_every" yaml:"val_every"`               // validate every N epochs (and after the last); 0 = only after the last

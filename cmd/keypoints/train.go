@@ -41,7 +41,7 @@ func newTrainCmd() *cli.Command {
 	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
 	unbiased := &cli.BoolFlag{Name: "unbiased", Value: d.Unbiased, Usage: "centre the target Gaussians on the joints' sub-cell positions (DARK's encoding) and validate with DARK decoding"}
 	workers := &cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "data-loading goroutines (0: one per core)"}
-	replicas := &cli.IntFlag{Name: "replicas", Value: d.Replicas, Usage: "split each batch over `N` copies of the model trained at once, gradients summed (per-copy BatchNorm statistics; 0 or 1: one model, each layer split across the cores)"}
+	replicas := &cli.IntFlag{Name: "replicas", Value: d.Replicas, Usage: "split each batch over `N` copies of the model trained at once, gradients summed and BatchNorm synchronised, so they compute what one model does (0 or 1: one model, each layer split across the cores)"}
 	seed := &cli.Uint64Flag{Name: "seed", Value: d.Seed, Usage: "seed of the weights, the sample order and the augmentation"}
 	valEvery := &cli.IntFlag{Name: "val-every", Value: d.ValEvery, Usage: "validate every N epochs (and after the last; 0: only after the last)"}
 	flip := &cli.BoolFlag{Name: "flip-test", Value: d.FlipTest, Usage: "validate with the flip test"}
