@@ -63,11 +63,8 @@ func newReplicas(m *pose.Model, n int) ([]*replica, []*nn.BatchSync, error) {
 // plain single-model step.
 func (t *Trainer) step(b *coco.Batch) float32 {
 	active := min(len(t.reps), b.N)
-	if active != t.parties && len(t.syncs) > 0 {
-		for _, s := range t.syncs {
-			s.SetParties(active)
-		}
-		t.parties = active
+	for _, s := range t.syncs {
+		s.SetParties(active)
 	}
 	var l float32
 	if active == 1 {

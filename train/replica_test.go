@@ -40,7 +40,7 @@ func TestReplicasSplitTheBatch(t *testing.T) {
 			r.model.SetTraining(true)
 			r.loss.UseTargetWeight = true
 		}
-		return &Trainer{cfg: Config{LossWeight: 1000}, geom: g, model: m, reps: reps, syncs: syncs, parties: len(reps)}
+		return &Trainer{cfg: Config{LossWeight: 1000}, geom: g, model: m, reps: reps, syncs: syncs}
 	}
 	same := func(t *testing.T, want, got *Trainer, lossWant, lossGot float32) {
 		t.Helper()

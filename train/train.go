@@ -131,7 +131,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg, itersPerEpoch),
-		reps: reps, syncs: syncs, parties: len(reps), samples: samples, val: val, st: st, history: history}
+		reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
@@ -145,7 +145,6 @@ type Trainer struct {
 	sched   nn.Schedule
 	reps    []*replica      // reps[0].model is model
 	syncs   []*nn.BatchSync // of the replicas' BatchNorm layers
-	parties int             // replicas in the last step
 	samples []coco.Sample
 	val     *Validator
 	st      state
