@@ -11,11 +11,13 @@
 // head with hair, limbs as tapered capsules, hands and shoes. The face marks
 // (eyes, nose, ears) are drawn only where they face the camera, and the
 // limbs of the side nearer the camera are lit brighter than the far side's,
-// so front/back and left/right can be told apart. The cues survive a
-// horizontal flip, as flip augmentation and the flip test need. Sizes,
-// positions, palettes and backgrounds (gradient, shapes, stripes, blur,
-// sensor noise) vary per image; 1 to 4 figures per image, smaller ones
-// drawn first.
+// so front/back and left/right can be told apart. Limbs and heads carry a
+// dark contour where they meet anything else (not at their own elbows and
+// knees), as occlusion edges show in photographs: an arm across a torso of
+// the same cloth is still seen. The cues survive a horizontal flip, as flip
+// augmentation and the flip test need. Sizes, positions, palettes and
+// backgrounds (gradient, shapes, stripes, blur, sensor noise) vary per
+// image; 1 to 4 figures per image, smaller ones drawn first.
 //
 // # Annotations
 //

@@ -46,6 +46,14 @@ type part struct {
 	color  color.RGBA
 	depth  float64
 	joints []int
+	// limb groups the parts of one arm, one leg or the head (1–5; 0 for the
+	// torso and neck). Where a limb's pixels meet anything else the image
+	// shows a dark contour, as photographs show where a sleeve crosses a
+	// shirt of the same cloth; without it an arm drawn over its own torso
+	// in the shirt's colour would leave no trace, yet its joints are
+	// labelled visible. Within a limb there is no contour: a bent elbow
+	// shows, a straight one has to be found from the arm's proportions.
+	limb int
 }
 
 // figure is one projected person: keypoints in image pixels, their depth,
@@ -159,6 +167,13 @@ const (
 	footLen      = 0.075
 )
 
+// Limb groups of a figure's parts (part.limb); 0 is the torso and neck.
+const (
+	armLimb  = 1 // left arm, then right
+	legLimb  = 3 // left leg, then right
+	headLimb = 5
+)
+
 // depthTone is how much brighter (darker) the limbs of a side turned fully
 // towards (away from) the camera are drawn.
 const depthTone = 0.27
@@ -222,8 +237,9 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 
 	// Parts, with widths in pixels.
 	px := func(u float64) float64 { return u * heightPx * st.build }
+	limb := 0 // of the parts added next
 	add := func(k partKind, a, b [2]float64, w0, w1 float64, c color.RGBA, z float64, joints ...int) {
-		f.parts = append(f.parts, part{kind: k, pts: [4][2]float64{a, b}, w0: w0, w1: w1, color: c, depth: z, joints: joints})
+		f.parts = append(f.parts, part{kind: k, pts: [4][2]float64{a, b}, w0: w0, w1: w1, color: c, depth: z, joints: joints, limb: limb})
 	}
 	mid := func(i, j int) float64 { return (depth[i] + depth[j]) / 2 }
 	const bias = 0.004 // in height units: breaks depth ties (arms before the torso, the torso before the legs)
@@ -245,6 +261,7 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 
 	headC2, headZ := project(headC)
 	add(capsule, neck2, headC2, px(0.05), px(0.05), st.skin, (neckZ+headZ)/2)
+	limb = headLimb
 	hairC, hairZ := project(headC.add(head.apply(vec{0, -0.18, -0.35}.scale(headR))))
 	add(disc, hairC, hairC, px(headR*1.02), 0, st.hair, hairZ)
 	add(disc, headC2, headC2, px(headR), 0, st.skin, headZ)
@@ -276,6 +293,7 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 		// back, left and right can be told apart where no limb overlaps.
 		other := kPair(kLShoulder, 1-s)
 		tone := shade(1 + depthTone*clamp((depth[sh]-depth[other])/(2*shHalf*heightPx), -1, 1))
+		limb = armLimb + s
 		sleeve := st.shirt
 		fore := st.skin
 		if !st.shortSleeves {
@@ -284,6 +302,7 @@ func buildFigure(p pose, st style, heightPx, cx, cy float64) figure {
 		add(capsule, f.kp[sh], f.kp[el], px(0.05), px(0.042), tone(sleeve), mid(sh, el)+bz, sh, el)
 		add(capsule, f.kp[el], f.kp[wr], px(0.04), px(0.032), tone(fore), mid(el, wr)+bz, el, wr)
 		add(disc, f.kp[wr], f.kp[wr], px(0.024), 0, tone(st.skin), depth[wr]+1.5*bz, wr)
+		limb = legLimb + s
 		add(capsule, f.kp[hp], f.kp[kn], px(0.075), px(0.058), tone(st.pants), mid(hp, kn)-bz, hp, kn)
 		add(capsule, f.kp[kn], f.kp[an], px(0.056), px(0.045), tone(st.pants), mid(kn, an)-bz, kn, an)
 		// The foot points forward, square to the shin.

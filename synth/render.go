@@ -134,6 +134,7 @@ func (c *canvas) drawFigure(f *figure, id uint8) [numKeypoints]bool {
 		pv := uint8(pi + 1)
 		drawPart(&c.parts, p, color.RGBA{R: pv, G: pv, B: pv}, gocv.Line8)
 	}
+	c.contour(f)
 	var vis [numKeypoints]bool
 	pix, _ := c.parts.DataPtrUint8()
 	for k, pt := range f.kp {
@@ -152,6 +153,37 @@ func (c *canvas) drawFigure(f *figure, id uint8) [numKeypoints]bool {
 		}
 	}
 	return vis
+}
+
+// rimTone is the brightness of a limb's contour relative to the pixels
+// under it.
+const rimTone = 0.55
+
+// contour darkens the pixels where one of f's limbs (part.limb), just drawn
+// into c.parts, meets another limb, the torso or what lies behind the figure.
+func (c *canvas) contour(f *figure) {
+	pix, _ := c.parts.DataPtrUint8()
+	img, _ := c.img.DataPtrUint8()
+	limbAt := func(i int) int {
+		if pix[i] == 0 {
+			return -1
+		}
+		return f.parts[pix[i]-1].limb
+	}
+	for y := 1; y < c.h-1; y++ {
+		for x := 1; x < c.w-1; x++ {
+			i := y*c.w + x
+			l := limbAt(i)
+			if l == 0 || l == -1 {
+				continue
+			}
+			if limbAt(i-1) != l || limbAt(i+1) != l || limbAt(i-c.w) != l || limbAt(i+c.w) != l {
+				for ch := 3 * i; ch < 3*i+3; ch++ {
+					img[ch] = uint8(float64(img[ch]) * rimTone)
+				}
+			}
+		}
+	}
 }
 
 // labelBox returns the tight box (x, y, w, h) around the pixels labelled id.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gocv.io/x/gocv"
 
 	"github.com/dypose/dypose/coco"
 )
@@ -167,3 +168,32 @@ func TestFigureNearSideBrighter(t *testing.T) {
 }
 
 func dist(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
+
+func TestLimbContour(t *testing.T) {
+	// An arm in the shirt's colour across the torso: without its contour the
+	// image would not show it. The arm is two capsules of one limb (upper
+	// arm and forearm) meeting at a straight elbow, where no seam may show.
+	c := newCanvas(64, 48)
+	defer c.close()
+	c.img.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	shirt := color.RGBA{R: 200, G: 160, B: 120, A: 255}
+	f := figure{parts: []part{
+		{kind: quad, pts: [4][2]float64{{8, 8}, {56, 8}, {56, 40}, {8, 40}}, color: shirt},
+		{kind: capsule, pts: [4][2]float64{{14, 24}, {32, 24}}, w0: 9, w1: 9, color: shirt, depth: 1, limb: armLimb},
+		{kind: capsule, pts: [4][2]float64{{32, 24}, {50, 24}}, w0: 9, w1: 9, color: shirt, depth: 1, limb: armLimb},
+	}}
+	c.drawFigure(&f, 1)
+	red := func(x, y int) uint8 { return c.img.GetVecbAt(y, x)[2] } // BGR
+	for x := 12; x <= 52; x++ {
+		require.Equal(t, shirt.R, red(x, 24), "x %d: along the arm's axis, the elbow included, the fill shows", x)
+	}
+	for _, x := range []int{20, 32, 44} {
+		darkest := shirt.R
+		for y := 14; y <= 34; y++ {
+			darkest = min(darkest, red(x, y))
+		}
+		assert.InDelta(t, float64(shirt.R)*rimTone, float64(darkest), 2, "x %d: the arm's edge is a dark contour", x)
+	}
+	assert.Equal(t, shirt.R, red(20, 12), "the torso away from the arm")
+	assert.Equal(t, shirt.R, red(9, 9), "no contour at the torso's own edge")
+}
