@@ -174,7 +174,7 @@ func (c *canvas) contour(f *figure) {
 		for x := 1; x < c.w-1; x++ {
 			i := y*c.w + x
 			l := limbAt(i)
-			if l == 0 || l == -1 {
+			if l <= 0 { // torso, neck or not this figure
 				continue
 			}
 			if limbAt(i-1) != l || limbAt(i+1) != l || limbAt(i-c.w) != l || limbAt(i+c.w) != l {
