@@ -81,24 +81,16 @@ func (b *BatchNorm2D) Forward(x *Tensor) *Tensor {
 	wt, bias := b.Weight.Value.Data, b.Bias.Value.Data
 	b.synced = b.Training && b.Sync != nil && b.Sync.parties > 1
 	if b.synced {
-		b.forwardSynced(x.Data, n, c, hw)
+		b.forwardSynced(x, n, c, hw)
 	} else if b.Training {
 		m := n * hw
-		if m < 2 {
-			panic(fmt.Sprintf("%s: BatchNorm2D training needs more than one value per channel, x %v", errShape, x.Shape))
-		}
-		rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
-		mom := float64(b.Momentum)
+		checkBatchCount(float64(m), x.Shape)
 		// Statistics per channel, in float64: one goroutine owns a range of
 		// channels, so every write (stats, running buffers) is disjoint.
 		ParallelFor(c, max(1, bnMinWork/max(1, m)), func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
 				mean, sq := channelStatsFast(x.Data, n, c, hw, ch) // reference: channelStats in the tests
-				variance := sq / float64(m)
-				inv := 1 / math.Sqrt(variance+float64(b.Eps))
-				b.mean[ch], b.invstd[ch] = float32(mean), float32(inv)
-				rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*mean)
-				rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*sq/float64(m-1))
+				b.setBatchStats(ch, mean, sq, float64(m))
 			}
 		})
 	} else {
@@ -184,27 +176,40 @@ func (b *BatchNorm2D) Backward(dy *Tensor) *Tensor {
 
 // forwardSynced sets the batch statistics from every replica's slice
 // through Sync and moves the running statistics towards them.
-func (b *BatchNorm2D) forwardSynced(x []float32, n, c, hw int) {
+func (b *BatchNorm2D) forwardSynced(x *Tensor, n, c, hw int) {
 	if len(b.s1) != c {
 		b.s1, b.s2 = make([]float64, c), make([]float64, c)
 	}
 	ParallelFor(c, max(1, bnMinWork/max(1, n*hw)), func(lo, hi int) {
 		for ch := lo; ch < hi; ch++ {
-			b.s1[ch], b.s2[ch] = channelStatsFast(x, n, c, hw, ch)
+			b.s1[ch], b.s2[ch] = channelStatsFast(x.Data, n, c, hw, ch)
 		}
 	})
 	m := b.Sync.syncStats(b.Rank, float64(n*hw), b.s1, b.s2)
-	if m < 2 {
-		panic(fmt.Sprintf("%s: BatchNorm2D training needs more than one value per channel, %v in the whole batch", errShape, m))
-	}
+	checkBatchCount(m, x.Shape)
 	b.count = m
+	for ch := range c {
+		b.setBatchStats(ch, b.s1[ch], b.s2[ch], m)
+	}
+}
+
+// setBatchStats normalises channel ch with the batch mean and sum of
+// squared deviations sq of m values, and moves the running statistics
+// towards them (the unbiased variance, as PyTorch).
+func (b *BatchNorm2D) setBatchStats(ch int, mean, sq, m float64) {
+	b.mean[ch], b.invstd[ch] = float32(mean), float32(1/math.Sqrt(sq/m+float64(b.Eps)))
 	rm, rv := b.RunningMean.Value.Data, b.RunningVar.Value.Data
 	mom := float64(b.Momentum)
-	for ch := range c {
-		mean, sq := b.s1[ch], b.s2[ch]
-		b.mean[ch], b.invstd[ch] = float32(mean), float32(1/math.Sqrt(sq/m+float64(b.Eps)))
-		rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*mean)
-		rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*sq/(m-1))
+	rm[ch] = float32((1-mom)*float64(rm[ch]) + mom*mean)
+	rv[ch] = float32((1-mom)*float64(rv[ch]) + mom*sq/(m-1))
+}
+
+// checkBatchCount panics when m values per channel in the batch (over all
+// replicas when synchronised; x's shape is this one's) leave the variance
+// undefined.
+func checkBatchCount(m float64, shape []int) {
+	if m < 2 {
+		panic(fmt.Sprintf("%s: BatchNorm2D training needs more than one value per channel, %v in the batch, x %v", errShape, m, shape))
 	}
 }
 

@@ -46,13 +46,9 @@ type part struct {
 	color  color.RGBA
 	depth  float64
 	joints []int
-	// limb groups the parts of one arm, one leg or the head (1–5; 0 for the
-	// torso and neck). Where a limb's pixels meet anything else the image
-	// shows a dark contour, as photographs show where a sleeve crosses a
-	// shirt of the same cloth; without it an arm drawn over its own torso
-	// in the shirt's colour would leave no trace, yet its joints are
-	// labelled visible. Within a limb there is no contour: a bent elbow
-	// shows, a straight one has to be found from the arm's proportions.
+	// limb groups the parts of one arm, one leg or the head (armLimb,
+	// legLimb, headLimb; 0 for the torso and neck): the contour is drawn
+	// between limbs, not within one (canvas.contour).
 	limb int
 }
 

@@ -160,7 +160,12 @@ func (c *canvas) drawFigure(f *figure, id uint8) [numKeypoints]bool {
 const rimTone = 0.55
 
 // contour darkens the pixels where one of f's limbs (part.limb), just drawn
-// into c.parts, meets another limb, the torso or what lies behind the figure.
+// into c.parts, meets another limb, the torso or what lies behind the figure,
+// as photographs show an edge where a sleeve crosses a shirt of the same
+// cloth: without it an arm drawn over its own torso in the shirt's colour
+// would leave no trace, yet its joints are labelled visible. Within a limb
+// there is none, so a straight elbow has to be found from the arm's
+// proportions.
 func (c *canvas) contour(f *figure) {
 	pix, _ := c.parts.DataPtrUint8()
 	img, _ := c.img.DataPtrUint8()
