@@ -42,7 +42,8 @@ func main() {
 	if os.Getenv("OPENBLAS_NUM_THREADS") == "" {
 		nn.SetBLASThreads(1)
 	}
-	if err := newApp().Run(os.Args); err != nil {
+	app := newApp()
+	if err := app.Run(interspersed(app, os.Args)); err != nil {
 		fmt.Fprintln(os.Stderr, "keypoints:", err)
 		os.Exit(1)
 	}
