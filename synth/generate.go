@@ -3,7 +3,10 @@ package synth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/internal/atomicfile"
 )
 
 // Options configure Generate.
@@ -45,7 +49,9 @@ type Stats struct {
 // Generate writes a synthetic COCO-format keypoint set under opt.Out:
 // images/{train,val}/%012d.jpg and annotations/person_keypoints_{train,val}.json.
 // The output depends only on the options (not on Workers): image i of a
-// split is drawn from its own RNG seeded by (Seed, split, i).
+// split is drawn from its own RNG seeded by (Seed, split, i). A set already
+// in opt.Out is replaced: its annotation files go first, and images of a
+// larger earlier set beyond the new count stay, unreferenced.
 func Generate(ctx context.Context, opt Options) (Stats, error) {
 	start := time.Now()
 	if opt.Width == 0 && opt.Height == 0 {
@@ -59,6 +65,15 @@ func Generate(ctx context.Context, opt Options) (Stats, error) {
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	// An earlier set in Out loses its annotations before any of its images
+	// is replaced, and the new ones are written last and atomically, so an
+	// interrupted run leaves a folder without annotations (which loaders
+	// report), never annotations that describe other pixels.
+	for _, name := range []string{"train", "val"} {
+		if err := os.Remove(annotationPath(opt.Out, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return Stats{}, fmt.Errorf("synth: %w", err)
+		}
 	}
 	var total Stats
 	for _, sp := range []struct {
@@ -130,7 +145,7 @@ type (
 
 func generateSplit(ctx context.Context, opt Options, name string, n int, tag uint64, withCrowd bool) (Stats, error) {
 	imgDir := filepath.Join(opt.Out, "images", name)
-	annDir := filepath.Join(opt.Out, "annotations")
+	annDir := filepath.Dir(annotationPath(opt.Out, name))
 	for _, d := range []string{imgDir, annDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return Stats{}, fmt.Errorf("synth: %w", err)
@@ -218,15 +233,21 @@ feed:
 		}
 	}
 	st.Images = n
-	path := filepath.Join(annDir, "person_keypoints_"+name+".json")
+	path := annotationPath(opt.Out, name)
 	data, err := json.Marshal(file)
 	if err != nil {
 		return Stats{}, fmt.Errorf("synth: encode %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return Stats{}, fmt.Errorf("synth: %w", err)
+	err = atomicfile.Write(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+	if err != nil {
+		return Stats{}, fmt.Errorf("synth: write %s: %w", path, err)
 	}
 	return st, nil
+}
+
+// annotationPath is where a split's COCO annotation file goes.
+func annotationPath(out, split string) string {
+	return filepath.Join(out, "annotations", "person_keypoints_"+split+".json")
 }
 
 func oneBased(sk [][2]int) [][2]int {

@@ -197,3 +197,31 @@ func TestLimbContour(t *testing.T) {
 	assert.Equal(t, shirt.R, red(20, 12), "the torso away from the arm")
 	assert.Equal(t, shirt.R, red(9, 9), "no contour at the torso's own edge")
 }
+
+// TestRegenerateInterrupted: a run into a folder that holds a set removes the
+// old annotations before it replaces any image, so an interrupted run leaves
+// no annotations that disagree with the images; a complete run leaves no
+// temporary files.
+func TestRegenerateInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	opt := Options{Out: dir, Train: 3, Val: 2, Seed: 1, Width: 96, Height: 64}
+	_, err := Generate(context.Background(), opt)
+	require.NoError(t, err)
+	entries, err := os.ReadDir(filepath.Join(dir, "annotations"))
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	assert.Equal(t, []string{"person_keypoints_train.json", "person_keypoints_val.json"}, names)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	opt.Seed = 2
+	_, err = Generate(ctx, opt)
+	require.ErrorIs(t, err, context.Canceled)
+	for _, split := range []string{"train", "val"} {
+		_, err := os.Stat(annotationPath(dir, split))
+		assert.ErrorIs(t, err, os.ErrNotExist, split)
+	}
+}
