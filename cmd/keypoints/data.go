@@ -6,30 +6,50 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/train"
 )
 
 // newDataCmd builds `keypoints data`, whose `show` subcommand writes what the
 // training pipeline feeds the network.
 func newDataCmd() *cli.Command {
-	ann := &cli.StringFlag{Name: "ann", Usage: "person_keypoints_*.json", Required: true}
-	images := &cli.StringFlag{Name: "images", Usage: "image directory", Required: true}
+	data := &cli.StringFlag{Name: "data", Usage: "COCO-layout `DIR` (keypoints synth's, or COCO 2017's), instead of --ann and --images"}
+	split := &cli.StringFlag{Name: "split", Usage: "the split of --data to show: train or val", Value: "val"}
+	ann := &cli.StringFlag{Name: "ann", Usage: "person_keypoints_*.json `FILE`"}
+	images := &cli.StringFlag{Name: "images", Usage: "image `DIR` the annotations' file names are relative to"}
 	out := &cli.StringFlag{Name: "out", Usage: "output directory", Required: true}
 	n := &cli.IntFlag{Name: "n", Usage: "number of samples", Value: 16}
 	seed := &cli.Uint64Flag{Name: "seed", Usage: "sample choice and augmentation seed", Value: 1}
 	augment := &cli.BoolFlag{Name: "augment", Usage: "apply the training augmentation"}
-	inW := &cli.IntFlag{Name: "input-width", Usage: "crop width", Value: coco.DefaultGeometry().InputW}
-	inH := &cli.IntFlag{Name: "input-height", Usage: "crop height", Value: coco.DefaultGeometry().InputH}
+	def := coco.DefaultGeometry()
+	input := &cli.StringFlag{Name: "input", Usage: "crop size `HxW`", Value: fmt.Sprintf("%dx%d", def.InputH, def.InputW)}
 	show := &cli.Command{
 		Name:  "show",
 		Usage: "write crops with their keypoints and heatmap overlays",
-		Flags: []cli.Flag{ann, images, out, n, seed, augment, inW, inH},
+		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, input},
 		Action: func(c *cli.Context) error {
 			g := coco.DefaultGeometry()
-			g.InputW, g.InputH = c.Int(inW.Name), c.Int(inH.Name)
-			g.HeatmapW, g.HeatmapH = g.InputW/4, g.InputH/4
+			var err error
+			g.InputH, g.InputW, err = parseHxW(c.String(input.Name))
+			if err != nil {
+				return fmt.Errorf("data show: --%s: %w", input.Name, err)
+			}
+			g.HeatmapW, g.HeatmapH = g.InputW/pose.HeatmapStride, g.InputH/pose.HeatmapStride
 			opt := coco.InspectOptions{
 				Annotations: c.String(ann.Name), Images: c.String(images.Name), Out: c.String(out.Name),
 				N: c.Int(n.Name), Seed: c.Uint64(seed.Name), Augment: c.Bool(augment.Name), Geometry: g,
+			}
+			switch dir := c.String(data.Name); {
+			case dir != "" && (opt.Annotations != "" || opt.Images != ""):
+				return fmt.Errorf("data show: --data or --ann with --images, not both")
+			case dir != "":
+				sp, err := train.FindSplit(dir, c.String(split.Name))
+				if err != nil {
+					return fmt.Errorf("data show: %w", err)
+				}
+				opt.Annotations, opt.Images = sp.Annotations, sp.Images
+			case opt.Annotations == "" || opt.Images == "":
+				return fmt.Errorf("data show: give --data DIR, or --ann FILE with --images DIR")
 			}
 			return runDataShow(c, opt)
 		},
