@@ -28,6 +28,10 @@ type Options struct {
 	Width      int // image size; 0 means DefaultWidth × DefaultHeight
 	Height     int
 	Workers    int // 0 means GOMAXPROCS
+	// Progress, when set, is called from Generate's goroutine each time an
+	// image of split ("train" or "val") is handed to a worker (done counts
+	// them, 1 to total), so it may print without locking.
+	Progress func(split string, done, total int)
 }
 
 // Default image size: small, since the network sees 256×192 crops anyway.
@@ -178,6 +182,9 @@ feed:
 	for i := range n {
 		select {
 		case next <- i:
+			if opt.Progress != nil {
+				opt.Progress(name, i+1, n)
+			}
 		case <-ctx.Done():
 			break feed
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,6 +33,7 @@ func newSynthCmd() *cli.Command {
 }
 
 func runSynth(c *cli.Context, opt synth.Options) error {
+	opt.Progress = synthProgress(c.App.ErrWriter, isTerminal(c.App.ErrWriter))
 	st, err := synth.Generate(c.Context, opt)
 	if err != nil {
 		return fmt.Errorf("synth: %w", err)
@@ -38,4 +41,23 @@ func runSynth(c *cli.Context, opt synth.Options) error {
 	fmt.Fprintf(c.App.Writer, "wrote %d images, %d people (%d labelled keypoints), %d crowd regions to %s in %.1fs\n",
 		st.Images, st.People, st.Keypoints, st.Crowds, opt.Out, st.Elapsed.Seconds())
 	return nil
+}
+
+// synthProgress prints how far each split is: in place on a terminal, else
+// a line every tenth of the split, so logs stay short.
+func synthProgress(w io.Writer, inPlace bool) func(split string, done, total int) {
+	var last time.Time
+	return func(split string, done, total int) {
+		end := done == total
+		switch {
+		case inPlace && (end || time.Since(last) >= 200*time.Millisecond):
+			last = time.Now()
+			fmt.Fprintf(w, "\rsynth: %s %d/%d", split, done, total)
+			if end {
+				fmt.Fprintln(w)
+			}
+		case !inPlace && (end || done%max(total/10, 1) == 0):
+			fmt.Fprintf(w, "synth: %s %d/%d\n", split, done, total)
+		}
+	}
 }
