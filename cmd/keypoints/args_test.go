@@ -1,16 +1,9 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
-	"github.com/dypose/dypose/nn/nntest"
 )
 
 func TestInterspersed(t *testing.T) {
@@ -65,23 +58,4 @@ func TestInterspersed(t *testing.T) {
 			assert.Equal(t, tt.in, in, "args modified")
 		})
 	}
-}
-
-// TestPredictFlagsAfterInputs runs the README's form of the command: the
-// inputs first, then the flags.
-func TestPredictFlagsAfterInputs(t *testing.T) {
-	model := tinyModel(t)
-	out := t.TempDir()
-	jsonPath := filepath.Join(out, "people.json")
-	app := newApp()
-	var stderr bytes.Buffer
-	app.Writer, app.ErrWriter = &bytes.Buffer{}, &stderr
-	args := []string{"keypoints", "predict", nntest.Testdata("coco/images"), "--model", model,
-		"--boxes", nntest.Testdata("coco/detections_tiny.json"), "--json", jsonPath, "--flip=false"}
-	require.NoError(t, app.Run(interspersed(app, args)), stderr.String())
-	raw, err := os.ReadFile(jsonPath)
-	require.NoError(t, err)
-	var res []predictResult
-	require.NoError(t, json.Unmarshal(raw, &res))
-	assert.Len(t, res, 4)
 }

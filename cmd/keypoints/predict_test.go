@@ -32,22 +32,28 @@ func TestPredictCmd(t *testing.T) {
 	jsonPath := filepath.Join(out, "results.json")
 
 	tests := []struct {
-		name   string
-		args   []string
-		people int // people expected in the JSON
+		name        string
+		args        []string
+		inputsFirst bool // the README's order: predict photos/ --json …
+		people      int  // people expected in the JSON
 	}{
 		// detections_tiny.json: image 1 has two person boxes, image 2 one
 		// (score 0.05), image 3 one person box (the other is category 2).
-		{"boxes file", []string{"--boxes", dets}, 4},
-		{"whole image", []string{"--whole-image", "--flip=false"}, 3},
+		{"boxes file", []string{"--boxes", dets}, false, 4},
+		{"whole image", []string{"--whole-image", "--flip=false"}, false, 3},
+		{"flags after the inputs", []string{"--boxes", dets, "--flip=false"}, true, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			app := newApp()
 			app.Writer, app.ErrWriter = &bytes.Buffer{}, &stderr
-			args := append([]string{"keypoints", "predict", "--model", model, "--out-dir", filepath.Join(out, "drawn"), "--json", jsonPath}, tt.args...)
-			require.NoError(t, app.Run(append(args, images)), stderr.String())
+			flags := append([]string{"--model", model, "--out-dir", filepath.Join(out, "drawn"), "--json", jsonPath}, tt.args...)
+			args := append(append([]string{"keypoints", "predict"}, flags...), images)
+			if tt.inputsFirst {
+				args = append([]string{"keypoints", "predict", images}, flags...)
+			}
+			require.NoError(t, app.Run(interspersed(app, args)), stderr.String())
 			raw, err := os.ReadFile(jsonPath)
 			require.NoError(t, err)
 			var res []predictResult
