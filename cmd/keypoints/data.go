@@ -28,7 +28,7 @@ func newDataCmd() *cli.Command {
 		Usage: "write crops with their keypoints and heatmap overlays",
 		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, input},
 		Action: func(c *cli.Context) error {
-			g := coco.DefaultGeometry()
+			g := def
 			var err error
 			g.InputH, g.InputW, err = parseHxW(c.String(input.Name))
 			if err != nil {
