@@ -56,8 +56,10 @@ func TestVideoCmd(t *testing.T) {
 	var stderr bytes.Buffer
 	app := newApp()
 	app.Writer, app.ErrWriter = &bytes.Buffer{}, &stderr
-	require.NoError(t, app.Run([]string{"keypoints", "video", "--model", model, "--whole-image",
-		"--det-interval", "3", "--smooth", "--out", out, "--jsonl", jsonl, in}), stderr.String())
+	// The README's order: the input first, then the flags.
+	args := []string{"keypoints", "video", in, "--model", model, "--whole-image",
+		"--det-interval", "3", "--smooth", "--out", out, "--jsonl", jsonl}
+	require.NoError(t, app.Run(interspersed(app, args)), stderr.String())
 	assert.Equal(t, frames, countFrames(t, out))
 	assert.Contains(t, stderr.String(), "decode")
 
