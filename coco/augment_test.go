@@ -14,7 +14,7 @@ func personSample() Sample {
 	for i := range joints {
 		joints[i] = [3]float32{float32(100 + 3*i), float32(50 + 10*i), 2}
 	}
-	c, s := BoxToCenterScale([4]float64{90, 40, 60, 180}, 0.75)
+	c, s := BoxToCenterScale([4]float64{90, 40, 60, 180}, 0.75, BoxPadding)
 	return Sample{Center: c, Scale: s, Joints: joints}
 }
 

@@ -47,7 +47,7 @@
 // # Example
 //
 //	ds, err := coco.Load("annotations/person_keypoints_train2017.json")
-//	samples := coco.AnnotationSamples(ds, "train2017", 192, 256)
+//	samples := coco.AnnotationSamples(ds, "train2017", 192, 256, coco.BoxPadding)
 //	aug := coco.DefaultAugmentation()
 //	l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 32, Shuffle: true, Seed: 1,
 //		Augment: &aug, Geometry: coco.DefaultGeometry(), Keypoints: ds.Person.Keypoints})

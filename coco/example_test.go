@@ -22,7 +22,7 @@ func ExampleLoad() {
 }
 
 func ExampleAffineTransform() {
-	center, scale := coco.BoxToCenterScale([4]float64{100, 50, 60, 80}, 192.0/256)
+	center, scale := coco.BoxToCenterScale([4]float64{100, 50, 60, 80}, 192.0/256, coco.BoxPadding)
 	toCrop := coco.AffineTransform(center, scale, 0, 192, 256, false)
 	x, y := coco.TransformPoint(toCrop, 130, 90) // the box centre
 	fmt.Printf("crop (%.1f, %.1f)\n", x, y)
@@ -36,7 +36,7 @@ func ExampleAffineTransform() {
 
 func ExampleNewLoader() {
 	ds, _ := coco.Load("../testdata/coco/person_keypoints_tiny.json")
-	samples := coco.AnnotationSamples(ds, "../testdata/coco/images", 192, 256)
+	samples := coco.AnnotationSamples(ds, "../testdata/coco/images", 192, 256, coco.BoxPadding)
 	l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 4, Epochs: 1,
 		Geometry: coco.DefaultGeometry(), Keypoints: ds.Person.Keypoints})
 	if err != nil {

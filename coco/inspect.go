@@ -36,7 +36,7 @@ func Inspect(ctx context.Context, opt InspectOptions) ([]string, error) {
 		return nil, err
 	}
 	g := opt.Geometry
-	samples := AnnotationSamples(ds, opt.Images, g.InputW, g.InputH)
+	samples := AnnotationSamples(ds, opt.Images, g.InputW, g.InputH, g.BoxPadding)
 	if len(samples) == 0 {
 		return nil, fmt.Errorf("coco: inspect: %s has no person with keypoints", opt.Annotations)
 	}

@@ -169,7 +169,7 @@ func TestLoadDetections(t *testing.T) {
 func TestSamples(t *testing.T) {
 	ds, err := Load(tinyAnn)
 	require.NoError(t, err)
-	samples := AnnotationSamples(ds, tinyImgs, 192, 256)
+	samples := AnnotationSamples(ds, tinyImgs, 192, 256, BoxPadding)
 	ids := make([]int64, len(samples))
 	for i, s := range samples {
 		ids[i] = s.AnnID
@@ -186,13 +186,13 @@ func TestSamples(t *testing.T) {
 
 	dets, err := LoadDetections(tinyDets, 0.1)
 	require.NoError(t, err)
-	ds2, err := DetectionSamples(ds, dets, tinyImgs, 192, 256)
+	ds2, err := DetectionSamples(ds, dets, tinyImgs, 192, 256, BoxPadding)
 	require.NoError(t, err)
 	require.Len(t, ds2, 3, "category 2 and the 0.05 box are dropped")
 	assert.InDelta(t, 0.93, ds2[2].Score, 1e-12)
 	assert.Nil(t, ds2[0].Joints)
 
-	_, err = DetectionSamples(ds, []Detection{{ImageID: 77, CategoryID: 1, BBox: [4]float64{1, 1, 5, 5}}}, tinyImgs, 192, 256)
+	_, err = DetectionSamples(ds, []Detection{{ImageID: 77, CategoryID: 1, BBox: [4]float64{1, 1, 5, 5}}}, tinyImgs, 192, 256, BoxPadding)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "image id 77")
 }

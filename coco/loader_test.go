@@ -24,7 +24,7 @@ const (
 func tinySamples(t testing.TB, copies int) ([]coco.Sample, coco.KeypointInfo) {
 	ds, err := coco.Load(tinyAnn)
 	require.NoError(t, err)
-	base := coco.AnnotationSamples(ds, tinyImgs, 192, 256)
+	base := coco.AnnotationSamples(ds, tinyImgs, 192, 256, coco.BoxPadding)
 	var out []coco.Sample
 	for range copies {
 		out = append(out, base...)
@@ -218,7 +218,7 @@ func BenchmarkLoader(b *testing.B) {
 	require.NoError(b, err)
 	ds, err := coco.Load(filepath.Join(dir, "annotations", "person_keypoints_train.json"))
 	require.NoError(b, err)
-	samples := coco.AnnotationSamples(ds, filepath.Join(dir, "images", "train"), 192, 256)
+	samples := coco.AnnotationSamples(ds, filepath.Join(dir, "images", "train"), 192, 256, coco.BoxPadding)
 	aug := coco.DefaultAugmentation()
 	l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 32, Seed: 1, Shuffle: true, DropLast: true,
 		Augment: &aug, Geometry: coco.DefaultGeometry(), Keypoints: ds.Person.Keypoints})

@@ -9,7 +9,8 @@ import (
 const (
 	// PixelStd is the unit of Scale: a scale of 1 spans 200 pixels.
 	PixelStd = 200
-	// BoxPadding enlarges every box before cropping.
+	// BoxPadding is SimpleBaseline's factor for enlarging every box before
+	// cropping (Geometry.BoxPadding's default).
 	BoxPadding = 1.25
 	// HalfBodyPadding enlarges the half-body box.
 	HalfBodyPadding = 1.5
@@ -33,8 +34,9 @@ type Sample struct {
 
 // BoxToCenterScale turns a box (x, y, w, h) into SimpleBaseline's centre and
 // scale: the box is widened or heightened to the input aspect ratio
-// aspect = inputW/inputH, divided by PixelStd and padded by BoxPadding.
-func BoxToCenterScale(box [4]float64, aspect float64) (center, scale [2]float64) {
+// aspect = inputW/inputH, divided by PixelStd and enlarged by padding
+// (SimpleBaseline: BoxPadding).
+func BoxToCenterScale(box [4]float64, aspect, padding float64) (center, scale [2]float64) {
 	x, y, w, h := box[0], box[1], box[2], box[3]
 	center = [2]float64{x + w*0.5, y + h*0.5}
 	if w > aspect*h {
@@ -42,7 +44,7 @@ func BoxToCenterScale(box [4]float64, aspect float64) (center, scale [2]float64)
 	} else if w < aspect*h {
 		w = h * aspect
 	}
-	scale = [2]float64{w / PixelStd * BoxPadding, h / PixelStd * BoxPadding}
+	scale = [2]float64{w / PixelStd * padding, h / PixelStd * padding}
 	return center, scale
 }
 
@@ -63,8 +65,9 @@ func cleanBox(b [4]float64, width, height int) (box [4]float64, ok bool) {
 // with ground-truth boxes), in file order: annotations of ds.Person with
 // iscrowd = 0, num_keypoints > 0, area > 0 and a box left after clipping to
 // the image, as SimpleBaseline and mmpose select them. imageDir is joined
-// with each image's file_name; inputW/inputH fix the aspect ratio.
-func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int) []Sample {
+// with each image's file_name; inputW/inputH fix the aspect ratio and
+// padding enlarges the boxes (BoxToCenterScale).
+func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding float64) []Sample {
 	aspect := float64(inputW) / float64(inputH)
 	var out []Sample
 	for _, a := range ds.Annotations {
@@ -76,7 +79,7 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int) []Sampl
 		if !ok {
 			continue
 		}
-		c, s := BoxToCenterScale(box, aspect)
+		c, s := BoxToCenterScale(box, aspect, padding)
 		out = append(out, Sample{
 			ImageID: a.ImageID, ImagePath: filepath.Join(imageDir, im.FileName), AnnID: a.ID,
 			Box: box, Center: c, Scale: s, Score: 1, Area: a.Area,
@@ -89,7 +92,7 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int) []Sampl
 // DetectionSamples returns one sample per detector box of the person
 // category, in the order of dets. A box on an image that ds does not list is
 // an error (the detections belong to another split).
-func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, inputH int) ([]Sample, error) {
+func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, inputH int, padding float64) ([]Sample, error) {
 	aspect := float64(inputW) / float64(inputH)
 	var out []Sample
 	for i, d := range dets {
@@ -100,7 +103,7 @@ func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, in
 		if !ok {
 			return nil, fmt.Errorf("coco: detection %d: image id %d is not in %s", i, d.ImageID, ds.Path)
 		}
-		c, s := BoxToCenterScale(d.BBox, aspect)
+		c, s := BoxToCenterScale(d.BBox, aspect, padding)
 		out = append(out, Sample{
 			ImageID: d.ImageID, ImagePath: filepath.Join(imageDir, im.FileName),
 			Box: d.BBox, Center: c, Scale: s, Score: d.Score, Area: d.BBox[2] * d.BBox[3],

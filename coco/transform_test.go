@@ -88,15 +88,17 @@ func TestBoxToCenterScale(t *testing.T) {
 	tests := []struct {
 		name          string
 		box           [4]float64
+		padding       float64
 		center, scale [2]float64
 	}{
-		{"already 3:4", [4]float64{10, 20, 60, 80}, [2]float64{40, 60}, [2]float64{0.375, 0.5}},
-		{"wide box grows in height", [4]float64{0, 0, 100, 50}, [2]float64{50, 25}, [2]float64{0.625, 100 / 0.75 / 200 * 1.25}},
-		{"tall box grows in width", [4]float64{5, 5, 30, 200}, [2]float64{20, 105}, [2]float64{150.0 / 200 * 1.25, 1.25}},
+		{"already 3:4", [4]float64{10, 20, 60, 80}, BoxPadding, [2]float64{40, 60}, [2]float64{0.375, 0.5}},
+		{"wide box grows in height", [4]float64{0, 0, 100, 50}, BoxPadding, [2]float64{50, 25}, [2]float64{0.625, 100 / 0.75 / 200 * 1.25}},
+		{"tall box grows in width", [4]float64{5, 5, 30, 200}, BoxPadding, [2]float64{20, 105}, [2]float64{150.0 / 200 * 1.25, 1.25}},
+		{"tighter padding", [4]float64{10, 20, 60, 80}, 1.0625, [2]float64{40, 60}, [2]float64{0.3 * 1.0625, 0.4 * 1.0625}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, s := BoxToCenterScale(tc.box, 192.0/256)
+			c, s := BoxToCenterScale(tc.box, 192.0/256, tc.padding)
 			assert.InDeltaSlice(t, tc.center[:], c[:], 1e-12)
 			assert.InDeltaSlice(t, tc.scale[:], s[:], 1e-12)
 		})

@@ -27,6 +27,9 @@ type RunInfo struct {
 	Decode    string `json:"decode"`
 	InputSize [2]int `json:"input_size"` // width, height of the network input
 	Model     string `json:"model"`      // checkpoint path or model name
+	// BoxPadding is how much each box was enlarged before cropping (0: not
+	// recorded).
+	BoxPadding float64 `json:"box_padding,omitempty"`
 	// Rescore and OKSNMS record the post-processing settings, e.g.
 	// "box*mean(kpt>0.2)" and 0.9 (0: not applied).
 	Rescore   string  `json:"rescore,omitempty"`
@@ -78,6 +81,9 @@ func (r RunInfo) String() string {
 		"decode " + orUnknown(r.Decode),
 		fmt.Sprintf("input %dx%d", r.InputSize[0], r.InputSize[1]),
 		"model " + orUnknown(r.Model),
+	}
+	if r.BoxPadding > 0 {
+		parts = append(parts, fmt.Sprintf("box padding %g", r.BoxPadding))
 	}
 	if r.Rescore != "" {
 		parts = append(parts, "rescore "+r.Rescore)

@@ -20,6 +20,9 @@ type Options struct {
 	// NoNMS keeps every person instead of applying OKS-NMS (useful when
 	// boxes are known to be distinct, e.g. tracked people in video).
 	NoNMS bool
+	// BoxPadding enlarges each box before cropping; 0: the padding the
+	// model was trained with (pose.Meta.BoxPadding).
+	BoxPadding float64
 }
 
 // Estimator turns boxes on an image into people with keypoints.
@@ -53,6 +56,9 @@ func NewEstimator(m *pose.Model, opt Options) *Estimator {
 		for i := range sigmas {
 			sigmas[i] = 0.079
 		}
+	}
+	if !(opt.BoxPadding > 0) {
+		opt.BoxPadding = m.Meta.BoxPadding
 	}
 	return &Estimator{
 		model:   m,
@@ -91,7 +97,7 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	e.scales = e.scales[:0]
 	plane := 3 * h * w
 	for i, b := range boxes {
-		c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, float64(w)/float64(h))
+		c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, float64(w)/float64(h), e.opt.BoxPadding)
 		e.centers = append(e.centers, c)
 		e.scales = append(e.scales, s)
 		e.cropper.Crop(e.in.Data[i*plane:(i+1)*plane], img, c, s, 0)

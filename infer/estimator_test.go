@@ -15,7 +15,8 @@ import (
 )
 
 // Whatever the weights, every decoded keypoint must map back inside the
-// region its box was cropped from (box widened to the input aspect, ×1.25).
+// region its box was cropped from (box widened to the input aspect, then
+// enlarged by the model's padding or the one asked for).
 func TestEstimateMapsIntoCropRegion(t *testing.T) {
 	m := pose.New(pose.MustParseArch("mnv3-small-dyrelu-c-w0.25-hc16"), nntest.Rand(3))
 	m.Meta.InputH, m.Meta.InputW = 64, 48
@@ -24,14 +25,23 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 	require.False(t, img.Empty())
 	boxes := []detect.Box{{X: 10, Y: 5, W: 40, H: 80, Score: 0.9}, {X: 90, Y: 30, W: 50, H: 60, Score: 0.8}}
 
-	for _, flip := range []bool{false, true} {
-		est := infer.NewEstimator(m, infer.Options{Flip: flip, NoNMS: true})
+	for _, tc := range []struct {
+		flip                bool
+		meta, asked, padded float64 // the model's padding, Options.BoxPadding, the one expected
+	}{
+		{false, coco.BoxPadding, 0, coco.BoxPadding},
+		{true, coco.BoxPadding, 0, coco.BoxPadding},
+		{false, 0.7, 0, 0.7},
+		{true, coco.BoxPadding, 0.6, 0.6},
+	} {
+		m.Meta.BoxPadding = tc.meta
+		est := infer.NewEstimator(m, infer.Options{Flip: tc.flip, NoNMS: true, BoxPadding: tc.asked})
 		people, err := est.Estimate(img, boxes)
 		require.NoError(t, err)
 		require.Len(t, people, len(boxes))
 		for i, p := range people {
 			b := boxes[i]
-			c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, 48.0/64.0)
+			c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, 48.0/64.0, tc.padded)
 			halfW, halfH := s[0]*coco.PixelStd/2, s[1]*coco.PixelStd/2
 			require.Len(t, p.Keypoints, 51)
 			for j := 0; j < 17; j++ {

@@ -20,6 +20,10 @@ type Meta struct {
 	// Sigma is the σ of the training targets in heatmap cells, which DARK
 	// decoding smooths with; 0 (not recorded): DefaultDARKSigma.
 	Sigma float64
+	// BoxPadding is how much a person box was enlarged before cropping in
+	// training; inference crops the same way. Checkpoints that do not record
+	// it were trained with DefaultBoxPadding.
+	BoxPadding float64
 }
 
 // Heatmap decodings (Meta.Decode).
@@ -36,6 +40,9 @@ const (
 
 // HeatmapStride is input size / heatmap size.
 const HeatmapStride = 4
+
+// DefaultBoxPadding is SimpleBaseline's box enlargement (coco.BoxPadding).
+const DefaultBoxPadding = 1.25
 
 // COCOKeypointNames returns the 17 COCO person keypoints in order.
 func COCOKeypointNames() []string {
@@ -55,7 +62,7 @@ func COCOFlipPairs() [][2]int {
 // DefaultMeta returns the COCO keypoints for k = 17, otherwise names
 // "kp0".."kp<k-1>" with no flip pairs; the input is 256×192.
 func DefaultMeta(k int) Meta {
-	m := Meta{InputH: DefaultInputH, InputW: DefaultInputW, Decode: DecodeArgmax}
+	m := Meta{InputH: DefaultInputH, InputW: DefaultInputW, Decode: DecodeArgmax, BoxPadding: DefaultBoxPadding}
 	if k == DefaultKeypoints {
 		m.KeypointNames, m.FlipPairs = COCOKeypointNames(), COCOFlipPairs()
 		return m
@@ -68,12 +75,13 @@ func DefaultMeta(k int) Meta {
 
 // Checkpoint metadata keys (safetensors "__metadata__").
 const (
-	MetaArch      = "dypose.arch"       // Arch.String()
-	MetaInput     = "dypose.input"      // "256x192" (height x width)
-	MetaKeypoints = "dypose.keypoints"  // comma-separated names
-	MetaFlipPairs = "dypose.flip_pairs" // "1-2,3-4,..."
-	MetaDecode    = "dypose.decode"     // Meta.Decode
-	MetaSigma     = "dypose.sigma"      // Meta.Sigma, when set
+	MetaArch      = "dypose.arch"        // Arch.String()
+	MetaInput     = "dypose.input"       // "256x192" (height x width)
+	MetaKeypoints = "dypose.keypoints"   // comma-separated names
+	MetaFlipPairs = "dypose.flip_pairs"  // "1-2,3-4,..."
+	MetaDecode    = "dypose.decode"      // Meta.Decode
+	MetaSigma     = "dypose.sigma"       // Meta.Sigma, when set
+	MetaPadding   = "dypose.box_padding" // Meta.BoxPadding
 )
 
 // encode writes m into md.
@@ -89,6 +97,7 @@ func (m Meta) encode(md map[string]string) {
 	if m.Sigma != 0 {
 		md[MetaSigma] = strconv.FormatFloat(m.Sigma, 'g', -1, 64)
 	}
+	md[MetaPadding] = strconv.FormatFloat(m.BoxPadding, 'g', -1, 64)
 }
 
 // decodeMeta reads the metadata of a checkpoint for a k-keypoint model;
@@ -116,6 +125,13 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 			return Meta{}, fmt.Errorf("%s %q: want a positive number", MetaSigma, s)
 		}
 		m.Sigma = v
+	}
+	if s := md[MetaPadding]; s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return Meta{}, fmt.Errorf("%s %q: want a positive number", MetaPadding, s)
+		}
+		m.BoxPadding = v
 	}
 	if s := md[MetaKeypoints]; s != "" {
 		names := strings.Split(s, ",")

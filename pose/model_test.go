@@ -58,7 +58,7 @@ func TestModelShapes(t *testing.T) {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	m := New(MustParseArch(tinyArch), nntest.Rand(1))
 	m.Meta.InputH, m.Meta.InputW = 128, 96
-	m.Meta.Decode, m.Meta.Sigma = DecodeDARK, 1.5
+	m.Meta.Decode, m.Meta.Sigma, m.Meta.BoxPadding = DecodeDARK, 1.5, 1.0625
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	require.NoError(t, m.Save(path, map[string]string{"epoch": "7"}))
 
@@ -115,6 +115,22 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(badSigma)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `dypose.sigma "-2"`)
+
+	badPadding := filepath.Join(dir, "padding.safetensors")
+	md = map[string]string{MetaArch: tinyArch, MetaPadding: "0"}
+	require.NoError(t, nn.WriteSafetensors(badPadding, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
+	_, err = Load(badPadding)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `dypose.box_padding "0"`)
+
+	// A checkpoint from before the padding was recorded was trained with
+	// SimpleBaseline's.
+	old := filepath.Join(dir, "old.safetensors")
+	md = map[string]string{MetaArch: tinyArch}
+	require.NoError(t, nn.WriteSafetensors(old, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
+	got, err := Load(old)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultBoxPadding, got.Meta.BoxPadding)
 
 	// A lateral head cannot take an input whose sides are not multiples of
 	// 32: refused when loading, not a panic at the first frame.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -79,6 +80,9 @@ type Config struct {
 	// positions (DARK's encoding; see coco.Geometry) and validates with
 	// DARK decoding; false, SimpleBaseline's nearest-cell targets.
 	Unbiased bool `json:"unbiased" yaml:"unbiased"`
+	// BoxPadding enlarges each person box before cropping, in training,
+	// validation and (recorded in the checkpoint) inference; 1.25.
+	BoxPadding float64 `json:"box_padding" yaml:"box_padding"`
 
 	// Augmentation (SimpleBaseline's COCO settings; flips always on).
 	ScaleFactor  float64 `json:"scale_factor" yaml:"scale_factor"`     // box scale × clip(N(0,1)·f + 1, 1−f, 1+f); 0.35
@@ -109,7 +113,7 @@ func Default() Config {
 		Arch: pose.DefaultArch, Epochs: 210, Batch: 32, LR: 1e-3, Optimizer: OptimizerAdam,
 		Schedule: ScheduleStep, Milestones: []int{170, 200}, Gamma: 0.1,
 		WarmupIters: 500, WarmupRatio: 0.001,
-		LossWeight: 1, Input: "256x192", Sigma: 2, Seed: 1, ValEvery: 10, FlipTest: true,
+		LossWeight: 1, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
 		ScaleFactor: aug.ScaleFactor, RotFactor: aug.RotFactor, HalfBodyProb: aug.HalfBodyProb,
 	}
 }
@@ -162,7 +166,8 @@ func (c Config) Geometry() (coco.Geometry, error) {
 	if err != nil {
 		return coco.Geometry{}, err
 	}
-	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride, Sigma: c.Sigma, Unbiased: c.Unbiased}, nil
+	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride,
+		Sigma: c.Sigma, Unbiased: c.Unbiased, BoxPadding: c.BoxPadding}, nil
 }
 
 // Augmentation returns the training augmentation of c.
@@ -220,6 +225,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.Sigma > 0) {
 		bad = append(bad, fmt.Sprintf("sigma %v, want > 0", c.Sigma))
+	}
+	if !(c.BoxPadding > 0) || math.IsInf(c.BoxPadding, 0) {
+		bad = append(bad, fmt.Sprintf("box_padding %v, want > 0", c.BoxPadding))
 	}
 	if _, _, err := ParseInput(c.Input); err != nil {
 		bad = append(bad, err.Error())

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/pose"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,6 +28,8 @@ func TestDefaultIsPaperRecipe(t *testing.T) {
 	assert.InDelta(t, 0.0, d.ClipNorm, 0, "clipping off by default")
 	assert.InDelta(t, 1.0, d.LossWeight, 0)
 	assert.Equal(t, coco.DefaultAugmentation(), d.Augmentation(), "SimpleBaseline's augmentation")
+	assert.InDelta(t, 1.25, g.BoxPadding, 0, "SimpleBaseline's box padding")
+	assert.InDelta(t, coco.BoxPadding, pose.DefaultBoxPadding, 0, "older checkpoints were trained with coco's default")
 }
 
 func TestParseInput(t *testing.T) {
@@ -120,6 +123,8 @@ func TestValidateConfig(t *testing.T) {
 		{"scale factor 1", func(c *Config) { c.ScaleFactor = 1 }},
 		{"negative rotation", func(c *Config) { c.RotFactor = -1 }},
 		{"half-body prob above 1", func(c *Config) { c.HalfBodyProb = 1.5 }},
+		{"zero box padding", func(c *Config) { c.BoxPadding = 0 }},
+		{"negative box padding", func(c *Config) { c.BoxPadding = -1.25 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok

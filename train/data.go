@@ -45,7 +45,7 @@ func loadSamples(sp Split, g coco.Geometry) (*coco.Dataset, []coco.Sample, error
 	if err != nil {
 		return nil, nil, fmt.Errorf("train: %w", err)
 	}
-	s := coco.AnnotationSamples(ds, sp.Images, g.InputW, g.InputH)
+	s := coco.AnnotationSamples(ds, sp.Images, g.InputW, g.InputH, g.BoxPadding)
 	if len(s) == 0 {
 		return nil, nil, fmt.Errorf("train: %s: no person annotations with keypoints", sp.Annotations)
 	}

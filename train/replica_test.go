@@ -21,7 +21,7 @@ import (
 func TestReplicasSplitTheBatch(t *testing.T) {
 	arch, err := pose.ParseArch("mnv3-small-dyrelu-c-lat-w0.25-hc16")
 	require.NoError(t, err)
-	g := coco.Geometry{InputW: 64, InputH: 64, HeatmapW: 16, HeatmapH: 16, Sigma: 2}
+	g := coco.Geometry{InputW: 64, InputH: 64, HeatmapW: 16, HeatmapH: 16, Sigma: 2, BoxPadding: coco.BoxPadding}
 	k := arch.Keypoints
 	rng := nntest.Rand(5)
 	const n = 5 // slices of 1, 2 and 2 for three replicas

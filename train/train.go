@@ -97,7 +97,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	m := pose.New(arch, rand.New(rand.NewPCG(cfg.Seed, 0)))
 	m.Meta.InputH, m.Meta.InputW = g.InputH, g.InputW
-	m.Meta.Sigma = g.Sigma
+	m.Meta.Sigma, m.Meta.BoxPadding = g.Sigma, g.BoxPadding
 	if cfg.Unbiased {
 		m.Meta.Decode = pose.DecodeDARK
 	}

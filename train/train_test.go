@@ -44,6 +44,7 @@ func TestTrainLossFalls(t *testing.T) {
 	// 16 one-batch epochs with the loss weight of a from-scratch run: with 8
 	// the fall (to 0.79× of the start) hung on the kernels' rounding.
 	cfg.Epochs, cfg.LR, cfg.LossWeight = 16, 3e-3, 1000
+	cfg.BoxPadding = 1.1
 	res, err := Train(context.Background(), cfg, Options{})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(res.Losses), 8)
@@ -60,6 +61,7 @@ func TestTrainLossFalls(t *testing.T) {
 	assert.Equal(t, tinyArch, m.Arch.String())
 	assert.Equal(t, 64, m.Meta.InputH)
 	assert.Equal(t, cfg.Sigma, m.Meta.Sigma, "DARK's σ travels with the model")
+	assert.Equal(t, cfg.BoxPadding, m.Meta.BoxPadding, "inference crops as training did")
 	hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), cfg.Epochs)
 	require.NoError(t, err)
 	assert.Len(t, hist, cfg.Epochs)

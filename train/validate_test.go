@@ -18,7 +18,7 @@ func TestValidatorGeometry(t *testing.T) {
 	data := tinyData(t, 1, 6)
 	sp, err := FindSplit(data, "val")
 	require.NoError(t, err)
-	g := coco.Geometry{InputW: 96, InputH: 128, HeatmapW: 24, HeatmapH: 32, Sigma: 2}
+	g := coco.Geometry{InputW: 96, InputH: 128, HeatmapW: 24, HeatmapH: 32, Sigma: 2, BoxPadding: coco.BoxPadding}
 	v, err := NewValidator(sp, g, 4, 2, false)
 	require.NoError(t, err)
 	targets := func(shift int) func(b *coco.Batch) []float32 {

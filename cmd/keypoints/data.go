@@ -23,10 +23,11 @@ func newDataCmd() *cli.Command {
 	augment := &cli.BoolFlag{Name: "augment", Usage: "apply the training augmentation"}
 	def := coco.DefaultGeometry()
 	input := &cli.StringFlag{Name: "input", Usage: "crop size `HxW`", Value: fmt.Sprintf("%dx%d", def.InputH, def.InputW)}
+	padding := &cli.Float64Flag{Name: "box-padding", Usage: "enlarge each person box by this before cropping", Value: def.BoxPadding}
 	show := &cli.Command{
 		Name:  "show",
 		Usage: "write crops with their keypoints and heatmap overlays",
-		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, input},
+		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, input, padding},
 		Action: func(c *cli.Context) error {
 			g := def
 			var err error
@@ -35,6 +36,7 @@ func newDataCmd() *cli.Command {
 				return fmt.Errorf("data show: --%s: %w", input.Name, err)
 			}
 			g.HeatmapW, g.HeatmapH = g.InputW/pose.HeatmapStride, g.InputH/pose.HeatmapStride
+			g.BoxPadding = c.Float64(padding.Name)
 			opt := coco.InspectOptions{
 				Annotations: c.String(ann.Name), Images: c.String(images.Name), Out: c.String(out.Name),
 				N: c.Int(n.Name), Seed: c.Uint64(seed.Name), Augment: c.Bool(augment.Name), Geometry: g,

@@ -53,6 +53,8 @@ func newEvalCmd() *cli.Command {
 	outFlag := &cli.StringFlag{Name: "out", Value: "results_val.json", Usage: "where --model mode writes its results"}
 	flipFlag := &cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test in --model mode (--flip=false turns it off)"}
 	decodeFlag := &cli.StringFlag{Name: "decode", Usage: "heatmap decoding in --model mode: argmax or dark (default: the one the model was trained for)"}
+	var boxPadding float64
+	paddingFlag := boxPaddingFlag(&boxPadding)
 	return &cli.Command{
 		Name:  "eval",
 		Usage: "COCO keypoint evaluation (AP/AR exactly as pycocotools) of a results file",
@@ -61,7 +63,7 @@ func newEvalCmd() *cli.Command {
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
 		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, errorsFlag, sigmasFlag,
-			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag},
+			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag, paddingFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
 				GT:          c.String(gtFlag.Name),
@@ -82,7 +84,8 @@ func newEvalCmd() *cli.Command {
 					return fmt.Errorf("eval: --%s needs --%s", modelFlag.Name, dataFlag.Name)
 				}
 				mo := modelEvalOptions{Model: c.String(modelFlag.Name), Data: c.String(dataFlag.Name),
-					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: c.String(decodeFlag.Name)}
+					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: c.String(decodeFlag.Name),
+					BoxPadding: boxPadding}
 				if mo.Model == "" {
 					mo.Model = defaultModel
 				}

@@ -21,7 +21,8 @@ import (
 type modelEvalOptions struct {
 	Model, Data, Boxes, Out string
 	Flip                    bool
-	Decode                  string // "": the model's
+	Decode                  string  // "": the model's
+	BoxPadding              float64 // 0: the model's
 	BoxThr                  float64
 }
 
@@ -39,6 +40,9 @@ type evalResult struct {
 // returns the annotation file to evaluate them against.
 func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gtPath string, err error) {
 	if err := checkDecode(o.Decode); err != nil {
+		return "", fmt.Errorf("eval: %w", err)
+	}
+	if err := checkBoxPadding(o.BoxPadding); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
 	sp, err := train.FindSplit(o.Data, "val")
@@ -65,13 +69,17 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		}
 		source = filepath.Base(o.Boxes)
 	} else {
-		for _, s := range coco.AnnotationSamples(ds, sp.Images, m.Meta.InputW, m.Meta.InputH) {
+		for _, s := range coco.AnnotationSamples(ds, sp.Images, m.Meta.InputW, m.Meta.InputH, m.Meta.BoxPadding) {
 			boxesOf[s.ImageID] = append(boxesOf[s.ImageID], detect.Box{X: float32(s.Box[0]), Y: float32(s.Box[1]),
 				W: float32(s.Box[2]), H: float32(s.Box[3]), Score: float32(s.Score)})
 		}
 	}
 	dark := useDARK(o.Decode, m)
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark})
+	padding := o.BoxPadding
+	if padding == 0 {
+		padding = m.Meta.BoxPadding
+	}
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark, BoxPadding: padding})
 	defer est.Close()
 	results := []evalResult{}
 	img := gocv.NewMat()
@@ -114,7 +122,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		decode = "dark"
 	}
 	info := eval.RunInfo{BoxSource: source, FlipTest: o.Flip, Decode: decode, InputSize: [2]int{m.Meta.InputW, m.Meta.InputH},
-		Model: o.Model, Rescore: "box*mean(kpt>0.2)", OKSNMSThr: eval.DefaultOKSNMSThreshold}
+		Model: o.Model, BoxPadding: padding, Rescore: "box*mean(kpt>0.2)", OKSNMSThr: eval.DefaultOKSNMSThreshold}
 	if err := eval.WriteRunInfo(o.Out, info); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}

@@ -57,8 +57,21 @@ func TestEvalModelCmd(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "gt", info.BoxSource)
 	assert.True(t, info.FlipTest)
+	assert.InDelta(t, 1.25, info.BoxPadding, 0, "the model's padding (SimpleBaseline's)")
 
 	app = newApp()
 	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
-	assert.Error(t, app.Run([]string{"keypoints", "eval", "--model", model, "--data", t.TempDir()}), "a folder without annotations")
+	require.NoError(t, app.Run([]string{"keypoints", "eval", "--model", model, "--data", data, "--out", out, "--box-padding", "1.0625"}))
+	info, _, err = eval.ReadRunInfo(out)
+	require.NoError(t, err)
+	assert.InDelta(t, 1.0625, info.BoxPadding, 0, "--box-padding overrides the model's")
+
+	for _, args := range [][]string{
+		{"--data", t.TempDir()}, // a folder without annotations
+		{"--data", data, "--box-padding", "-1"},
+	} {
+		app = newApp()
+		app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+		assert.Error(t, app.Run(append([]string{"keypoints", "eval", "--model", model, "--out", out}, args...)), "%v", args)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -34,6 +35,7 @@ type predictOptions struct {
 	WholeImage bool
 	Flip       bool
 	Decode     string
+	BoxPadding float64 // 0: the model's
 	DrawBoxes  bool
 	KptThr     float64
 	BoxThr     float64
@@ -45,7 +47,7 @@ func newPredictCmd() *cli.Command {
 		Name:      "predict",
 		Usage:     "estimate poses on images, folders or globs; draw them and write COCO results JSON",
 		ArgsUsage: "INPUT...",
-		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage, &o.BoxPadding),
 			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names)", Destination: &o.OutDir},
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
@@ -83,6 +85,9 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	if err := checkDecode(o.Decode); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
+	if err := checkBoxPadding(o.BoxPadding); err != nil {
+		return fmt.Errorf("predict: %w", err)
+	}
 	if o.OutDir != "" {
 		if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 			return fmt.Errorf("predict: --out-dir: %w", err)
@@ -97,7 +102,7 @@ func runPredict(c *cli.Context, o predictOptions) error {
 		return err
 	}
 	defer source.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m)})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), BoxPadding: o.BoxPadding})
 	defer est.Close()
 	style := render.DefaultStyle()
 	style.KeypointThreshold = float32(o.KptThr)
@@ -184,12 +189,27 @@ func predictFile(path string, src *boxSource, est *infer.Estimator, rend *render
 
 // poseFlags are the flags every inference command shares: the model and
 // where person boxes come from.
-func poseFlags(model, detector *string, wholeImage *bool) []cli.Flag {
+func poseFlags(model, detector *string, wholeImage *bool, boxPadding *float64) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: model},
 		&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: detector},
 		&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole image", Destination: wholeImage},
+		boxPaddingFlag(boxPadding),
 	}
+}
+
+// boxPaddingFlag is --box-padding of the commands that crop people.
+func boxPaddingFlag(dst *float64) *cli.Float64Flag {
+	return &cli.Float64Flag{Name: "box-padding", Destination: dst,
+		Usage: "enlarge each person box by this before cropping (default: the padding the model was trained with, which it records; 1.25 for older checkpoints)"}
+}
+
+// checkBoxPadding validates a --box-padding value (0 = the model's own).
+func checkBoxPadding(v float64) error {
+	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Errorf("--box-padding %v: want a positive number", v)
+	}
+	return nil
 }
 
 // boxSource gives person boxes for an image: from a detections file, a

@@ -94,6 +94,7 @@ func TestPredictBadInput(t *testing.T) {
 		{"keypoints", "predict", "--model", model, "--detector", "yolo", good},
 		{"keypoints", "predict", "--model", model},
 		{"keypoints", "predict", "--model", model, "--decode", "softargmax", good},
+		{"keypoints", "predict", "--model", model, "--box-padding", "-1", good},
 	} {
 		app := newApp()
 		app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}

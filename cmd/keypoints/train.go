@@ -39,6 +39,7 @@ func newTrainCmd() *cli.Command {
 	halfBody := &cli.Float64Flag{Name: "half-body-prob", Value: d.HalfBodyProb, Usage: "augmentation: probability of an upper- or lower-body crop"}
 	input := &cli.StringFlag{Name: "input", Value: d.Input, Usage: "input size `HxW`; heatmaps are a quarter of it"}
 	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
+	boxPadding := &cli.Float64Flag{Name: "box-padding", Value: d.BoxPadding, Usage: "enlarge each person box by this before cropping (recorded in the checkpoint; inference crops the same way)"}
 	unbiased := &cli.BoolFlag{Name: "unbiased", Value: d.Unbiased, Usage: "centre the target Gaussians on the joints' sub-cell positions (DARK's encoding) and validate with DARK decoding"}
 	workers := &cli.IntFlag{Name: "workers", Value: d.Workers, Usage: "data-loading goroutines (0: one per core)"}
 	replicas := &cli.IntFlag{Name: "replicas", Value: d.Replicas, Usage: "split each batch over `N` copies of the model trained at once, gradients summed and BatchNorm synchronised, so they compute what one model does (0 or 1: one model, each layer split across the cores)"}
@@ -55,7 +56,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, lossWeight, ohkm, input, sigma, unbiased, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, lossWeight, ohkm, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -137,6 +138,9 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(unbiased) {
 				cfg.Unbiased = c.Bool(unbiased.Name)
+			}
+			if set(boxPadding) {
+				cfg.BoxPadding = c.Float64(boxPadding.Name)
 			}
 			if set(workers) {
 				cfg.Workers = c.Int(workers.Name)

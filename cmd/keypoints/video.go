@@ -29,6 +29,7 @@ type videoOptions struct {
 	Smooth         bool
 	Flip           bool
 	Decode         string
+	BoxPadding     float64 // 0: the model's
 	KptThr         float64
 }
 
@@ -38,7 +39,7 @@ func newVideoCmd() *cli.Command {
 		Name:      "video",
 		Usage:     "estimate poses in a video file: annotated video out, one JSON line per frame",
 		ArgsUsage: "IN",
-		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage, &o.BoxPadding),
 			&cli.StringFlag{Name: "out", Usage: "annotated video (same size, fps and frame count; .mp4 → mp4v, .avi → MJPG)", Destination: &o.Out},
 			&cli.StringFlag{Name: "jsonl", Usage: "one JSON line per frame read: {frame, time_s, people}", Destination: &o.JSONL},
 			&cli.IntFlag{Name: "det-interval", Value: 1, Usage: "run the detector every N frames; follow people by their keypoint boxes in between", Destination: &o.DetInterval},
@@ -85,6 +86,9 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	if err := checkDecode(o.Decode); err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
+	if err := checkBoxPadding(o.BoxPadding); err != nil {
+		return fmt.Errorf("video: %w", err)
+	}
 	if o.DetInterval < 1 {
 		return fmt.Errorf("video: --det-interval %d: want 1 or more", o.DetInterval)
 	}
@@ -111,7 +115,7 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), NoNMS: false})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), BoxPadding: o.BoxPadding})
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	if o.Smooth {

@@ -20,6 +20,7 @@ type webcamOptions struct {
 	Model       string
 	Detector    string
 	WholeImage  bool
+	BoxPadding  float64 // 0: the model's
 	DetInterval int
 	Smooth      bool
 	Flip        bool
@@ -30,7 +31,7 @@ func newWebcamCmd() *cli.Command {
 	return &cli.Command{
 		Name:  "webcam",
 		Usage: "live pose estimation from a camera, in a window (keys: q/Esc quit, f flip test, s smoothing)",
-		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage),
+		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage, &o.BoxPadding),
 			&cli.IntFlag{Name: "device", Value: 0, Usage: "camera index", Destination: &o.Device},
 			&cli.IntFlag{Name: "det-interval", Value: 5, Usage: "run the detector every N processed frames", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Value: true, Usage: "One-Euro smoothing (toggle with s)", Destination: &o.Smooth},
@@ -78,7 +79,7 @@ func runWebcam(o webcamOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK("", m)})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK("", m), BoxPadding: o.BoxPadding})
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	smooth := track.DefaultOneEuro()
