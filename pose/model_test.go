@@ -102,31 +102,23 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(filepath.Join(dir, "missing.safetensors"))
 	require.Error(t, err)
 
-	badDecode := filepath.Join(dir, "decode.safetensors")
-	md := map[string]string{MetaArch: tinyArch, MetaDecode: "soft-argmax"}
-	require.NoError(t, nn.WriteSafetensors(badDecode, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
-	_, err = Load(badDecode)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `dypose.decode "soft-argmax"`)
-
-	badSigma := filepath.Join(dir, "sigma.safetensors")
-	md = map[string]string{MetaArch: tinyArch, MetaSigma: "-2"}
-	require.NoError(t, nn.WriteSafetensors(badSigma, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
-	_, err = Load(badSigma)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `dypose.sigma "-2"`)
-
-	badPadding := filepath.Join(dir, "padding.safetensors")
-	md = map[string]string{MetaArch: tinyArch, MetaPadding: "0"}
-	require.NoError(t, nn.WriteSafetensors(badPadding, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
-	_, err = Load(badPadding)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `dypose.box_padding "0"`)
+	for _, tc := range []struct{ key, value, want string }{
+		{MetaDecode, "soft-argmax", `dypose.decode "soft-argmax"`},
+		{MetaSigma, "-2", `dypose.sigma "-2"`},
+		{MetaPadding, "0", `dypose.box_padding "0"`},
+	} {
+		path := filepath.Join(dir, "bad-meta.safetensors")
+		md := map[string]string{MetaArch: tinyArch, tc.key: tc.value}
+		require.NoError(t, nn.WriteSafetensors(path, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
+		_, err = Load(path)
+		require.Error(t, err, tc.key)
+		assert.Contains(t, err.Error(), tc.want)
+	}
 
 	// A checkpoint from before the padding was recorded was trained with
 	// SimpleBaseline's.
 	old := filepath.Join(dir, "old.safetensors")
-	md = map[string]string{MetaArch: tinyArch}
+	md := map[string]string{MetaArch: tinyArch}
 	require.NoError(t, nn.WriteSafetensors(old, nn.StateDict(m.Params()), md, nn.WriteOptions{}))
 	got, err := Load(old)
 	require.NoError(t, err)
