@@ -56,6 +56,9 @@ func runWebcam(o webcamOptions) error {
 	if o.DetInterval < 1 {
 		return fmt.Errorf("webcam: --det-interval %d: want 1 or more", o.DetInterval)
 	}
+	if err := checkBoxPadding(o.BoxPadding); err != nil {
+		return fmt.Errorf("webcam: %w", err)
+	}
 	// gocv's NewWindow aborts the process without a display: check first.
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("webcam: no display ($DISPLAY is not set); use `keypoints video` on a file instead")

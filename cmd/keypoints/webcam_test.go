@@ -11,9 +11,11 @@ import (
 func TestWebcamErrors(t *testing.T) {
 	tests := []struct {
 		name, display, want string
+		args                []string
 	}{
-		{"no display", "", "no display"},
-		{"no camera", ":99", "no camera at --device 63"},
+		{"no display", "", "no display", nil},
+		{"no camera", ":99", "no camera at --device 63", nil},
+		{"bad box padding", ":99", "--box-padding -1", []string{"--box-padding", "-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -21,7 +23,7 @@ func TestWebcamErrors(t *testing.T) {
 			t.Setenv("WAYLAND_DISPLAY", "")
 			app := newApp()
 			app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
-			err := app.Run([]string{"keypoints", "webcam", "--device", "63"})
+			err := app.Run(append([]string{"keypoints", "webcam", "--device", "63"}, tt.args...))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
