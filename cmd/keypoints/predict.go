@@ -201,7 +201,8 @@ func poseFlags(model, detector *string, wholeImage *bool, boxPadding *float64) [
 // boxPaddingFlag is --box-padding of the commands that crop people.
 func boxPaddingFlag(dst *float64) *cli.Float64Flag {
 	return &cli.Float64Flag{Name: "box-padding", Destination: dst,
-		Usage: "enlarge each person box by this before cropping (default: the padding the model was trained with, which it records; 1.25 for older checkpoints)"}
+		Usage:       "enlarge each person box by this before cropping",
+		DefaultText: "the padding the model was trained with, which it records; 1.25 for older checkpoints"}
 }
 
 // checkBoxPadding validates a --box-padding value (0 = the model's own).
