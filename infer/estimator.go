@@ -80,6 +80,10 @@ func (e *Estimator) Flip() bool { return e.opt.Flip }
 // Close releases the OpenCV buffers.
 func (e *Estimator) Close() error { return e.cropper.Close() }
 
+// BoxPadding is the factor each box is enlarged by before cropping: the one
+// asked for in Options, else the model's.
+func (e *Estimator) BoxPadding() float64 { return e.opt.BoxPadding }
+
 // Estimate returns one person per kept box, best score first. img is a BGR
 // (8UC3) frame; boxes are in its pixels. The keypoint slices of the
 // returned people are freshly allocated and belong to the caller.

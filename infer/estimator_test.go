@@ -36,6 +36,7 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 	} {
 		m.Meta.BoxPadding = tc.meta
 		est := infer.NewEstimator(m, infer.Options{Flip: tc.flip, NoNMS: true, BoxPadding: tc.asked})
+		assert.InDelta(t, tc.padded, est.BoxPadding(), 0)
 		people, err := est.Estimate(img, boxes)
 		require.NoError(t, err)
 		require.Len(t, people, len(boxes))

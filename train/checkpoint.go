@@ -119,7 +119,6 @@ func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
 	errs = append(errs, err)
 	st.BestAP, err = strconv.ParseFloat(tf.Metadata[metaBestAP], 64)
 	errs = append(errs, err)
-	st.Config = Default() // settings added since the checkpoint was written keep their defaults
 	errs = append(errs, json.Unmarshal([]byte(tf.Metadata[metaConfig]), &st.Config))
 	if err := errors.Join(errs...); err != nil {
 		return st, fmt.Errorf("train: resume %s: bad metadata: %w", path, err)

@@ -75,11 +75,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		}
 	}
 	dark := useDARK(o.Decode, m)
-	padding := o.BoxPadding
-	if padding == 0 {
-		padding = m.Meta.BoxPadding
-	}
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark, BoxPadding: padding})
+	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark, BoxPadding: o.BoxPadding})
 	defer est.Close()
 	results := []evalResult{}
 	img := gocv.NewMat()
@@ -122,7 +118,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		decode = "dark"
 	}
 	info := eval.RunInfo{BoxSource: source, FlipTest: o.Flip, Decode: decode, InputSize: [2]int{m.Meta.InputW, m.Meta.InputH},
-		Model: o.Model, BoxPadding: padding, Rescore: "box*mean(kpt>0.2)", OKSNMSThr: eval.DefaultOKSNMSThreshold}
+		Model: o.Model, BoxPadding: est.BoxPadding(), Rescore: "box*mean(kpt>0.2)", OKSNMSThr: eval.DefaultOKSNMSThreshold}
 	if err := eval.WriteRunInfo(o.Out, info); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
