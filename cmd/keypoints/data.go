@@ -37,6 +37,9 @@ func newDataCmd() *cli.Command {
 			}
 			g.HeatmapW, g.HeatmapH = g.InputW/pose.HeatmapStride, g.InputH/pose.HeatmapStride
 			g.BoxPadding = c.Float64(padding.Name)
+			if !(g.BoxPadding > 0) {
+				return fmt.Errorf("data show: --%s %v: want a positive number", padding.Name, g.BoxPadding)
+			}
 			opt := coco.InspectOptions{
 				Annotations: c.String(ann.Name), Images: c.String(images.Name), Out: c.String(out.Name),
 				N: c.Int(n.Name), Seed: c.Uint64(seed.Name), Augment: c.Bool(augment.Name), Geometry: g,

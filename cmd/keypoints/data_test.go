@@ -50,6 +50,7 @@ func TestDataShowFromDataDir(t *testing.T) {
 		{"ann without images", []string{"--ann", "a.json"}, "give --data DIR"},
 		{"missing split", []string{"--data", data, "--split", "test"}, "no test annotations"},
 		{"bad input", []string{"--data", data, "--input", "64"}, "--input"},
+		{"zero box padding", []string{"--data", data, "--box-padding", "0"}, "--box-padding 0: want a positive number"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := runDataApp(t, append([]string{"data", "show", "--out", out}, tt.args...)...)
