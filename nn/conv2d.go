@@ -414,9 +414,10 @@ static void dw_backward_blocked(float *dx, float *dw, const float *x, const floa
 	v8f *t = buf, *dxp = buf + hp * wp, *dyv = buf + 2 * hp * wp;
 	float *tf = (float *)t, *dyf = (float *)dyv;
 	const float *dxf = (const float *)dxp;
-	// Only t's padding must be zero: its interior is rewritten for every
-	// plane. In a last, partial group the unused lanes keep the previous
-	// group's values, which only ever reach unused lanes of dx and dW.
+	// t's padding stays zero; its interior and dyv's lanes are rewritten
+	// for every plane. In a last, partial group the unused lanes keep the
+	// previous group's values (zero at first, never garbage), which only
+	// ever reach unused lanes of dx and dW.
 	memset(t, 0, hp * wp * sizeof(v8f));
 	memset(dyv, 0, ho * wo * sizeof(v8f));
 	for (ptrdiff_t g = glo; g < ghi; g++) {
@@ -948,7 +949,7 @@ func (j *convJob) geometry(n, ch, h, wd, ho, wo, k, s, p int) {
 // with zeros outside x (bias may be nil); planes are split across goroutines.
 func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 	j.y, j.x, j.w, j.bias = y, x, w, bias
-	if j.wd <= depthwiseBlockedMaxWidth && C.dw_blocked_fits(C.int(j.k)) != 0 {
+	if j.blockedFits() {
 		ParallelFor(j.n*((j.ch+15)/16), 1, j.dwBlocked)
 	} else {
 		ParallelFor(j.n*j.ch, depthwiseMinPlanes, j.dwForward)
@@ -956,12 +957,18 @@ func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 	j.y, j.x, j.w, j.bias = nil, nil, nil, nil
 }
 
+// blockedFits reports whether the depthwise convolution of the current
+// geometry takes the channel-blocked kernels (forward and backward).
+func (j *convJob) blockedFits() bool {
+	return j.wd <= depthwiseBlockedMaxWidth && C.dw_blocked_fits(C.int(j.k)) != 0
+}
+
 // depthwiseBackward overwrites dx (unless nil) and adds into dW; work is
 // split by channel (on narrow planes by the blocked kernel's groups of 16
 // channels) so that each filter and plane has one writer.
 func (j *convJob) depthwiseBackward(dx, dW, x, dy, w []float32) {
 	j.dx, j.dw, j.x, j.y, j.w = dx, dW, x, dy, w
-	if groups := (j.ch + 15) / 16; j.wd <= depthwiseBlockedMaxWidth && groups > 1 && C.dw_blocked_fits(C.int(j.k)) != 0 {
+	if groups := (j.ch + 15) / 16; groups > 1 && j.blockedFits() {
 		ParallelFor(groups, 1, j.dwBackwardBlocked)
 	} else {
 		ParallelFor(j.ch, max(1, depthwiseMinPlanes/j.n), j.dwBackward)
