@@ -200,37 +200,25 @@ enum { BLK_LANES = 16 };
 
 enum { BLK_MAXK = 7 };
 
-#define BLK_KERNEL(NAME, KK)                                                          \
-	CONV_CLONES static void NAME(v8f *o, const v8f *t, const v8f *wv, const v8f *bp,   \
-			ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s) {                         \
-		const v8f bv = *bp;                                                            \
-		for (ptrdiff_t oy = 0; oy < ho; oy++) {                                        \
-			for (ptrdiff_t ox = 0; ox < wo; ox++) {                                    \
-				const v8f *base = t + oy * s * wp + ox * s;                            \
-				v8f acc = bv;                                                          \
-				for (int ky = 0; ky < KK; ky++)                                        \
-					for (int kx = 0; kx < KK; kx++) acc += wv[ky * KK + kx] * base[ky * wp + kx]; \
-				o[oy * wo + ox] = acc;                                                 \
-			}                                                                          \
+// BLK_BODY is the blocked forward for a k×k kernel, KK: a constant in the
+// instances for k = 3 and 5 (so that the tap loops unroll), k itself in the
+// one for the other sizes.
+#define BLK_BODY(KK)                                                                   \
+	const v8f bv = *bp;                                                                \
+	for (ptrdiff_t oy = 0; oy < ho; oy++) {                                            \
+		for (ptrdiff_t ox = 0; ox < wo; ox++) {                                        \
+			const v8f *base = t + oy * s * wp + ox * s;                                \
+			v8f acc = bv;                                                              \
+			for (int ky = 0; ky < (KK); ky++)                                          \
+				for (int kx = 0; kx < (KK); kx++) acc += wv[ky * (KK) + kx] * base[ky * wp + kx]; \
+			o[oy * wo + ox] = acc;                                                     \
 		}                                                                              \
 	}
 
-BLK_KERNEL(blk_k3, 3)
-BLK_KERNEL(blk_k5, 5)
-
-CONV_CLONES static void blk_kany(v8f *o, const v8f *t, const v8f *wv, const v8f *bp, ptrdiff_t ho,
-		ptrdiff_t wo, ptrdiff_t wp, int s, int k) {
-	const v8f bv = *bp;
-	for (ptrdiff_t oy = 0; oy < ho; oy++) {
-		for (ptrdiff_t ox = 0; ox < wo; ox++) {
-			const v8f *base = t + oy * s * wp + ox * s;
-			v8f acc = bv;
-			for (int ky = 0; ky < k; ky++)
-				for (int kx = 0; kx < k; kx++) acc += wv[ky * k + kx] * base[ky * wp + kx];
-			o[oy * wo + ox] = acc;
-		}
-	}
-}
+#define BLK_PARAMS v8f *o, const v8f *t, const v8f *wv, const v8f *bp, ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s
+CONV_CLONES static void blk_k3(BLK_PARAMS) { BLK_BODY(3) }
+CONV_CLONES static void blk_k5(BLK_PARAMS) { BLK_BODY(5) }
+CONV_CLONES static void blk_kany(BLK_PARAMS, int k) { BLK_BODY(k) }
 
 // dw_blocked_fits reports whether dw_blocked handles this kernel size.
 static int dw_blocked_fits(int k) { return k <= BLK_MAXK; }
@@ -356,50 +344,30 @@ CONV_CLONES static void dw_backward(float *dx, float *dw, const float *x, const 
 // 16-lane vector: dW's k² sums stay in registers while the positions are
 // visited once, and dx is scattered tap by tap into an interleaved padded
 // plane, with no zeros in between at any stride.
-#define BLKB_KERNEL(NAME, KK)                                                            \
-	CONV_CLONES static void NAME(v8f *dwacc, v8f *dxp, const v8f *t, const v8f *dyv,     \
-			const v8f *wv, ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s) {            \
-		v8f acc[KK * KK];                                                                \
-		for (int q = 0; q < KK * KK; q++) acc[q] = dwacc[q];                             \
-		for (ptrdiff_t oy = 0; oy < ho; oy++)                                            \
-			for (ptrdiff_t ox = 0; ox < wo; ox++) {                                      \
-				const v8f d = dyv[oy * wo + ox];                                         \
-				const v8f *base = t + oy * s * wp + ox * s;                              \
-				for (int ky = 0; ky < KK; ky++)                                          \
-					for (int kx = 0; kx < KK; kx++) acc[ky * KK + kx] += d * base[ky * wp + kx]; \
-			}                                                                            \
-		for (int q = 0; q < KK * KK; q++) dwacc[q] = acc[q];                             \
-		if (dxp == NULL) return;                                                         \
-		for (ptrdiff_t oy = 0; oy < ho; oy++)                                            \
-			for (ptrdiff_t ox = 0; ox < wo; ox++) {                                      \
-				const v8f d = dyv[oy * wo + ox];                                         \
-				v8f *base = dxp + oy * s * wp + ox * s;                                  \
-				for (int ky = 0; ky < KK; ky++)                                          \
-					for (int kx = 0; kx < KK; kx++) base[ky * wp + kx] += wv[ky * KK + kx] * d; \
-			}                                                                            \
-	}
-
-BLKB_KERNEL(blkb_k3, 3)
-BLKB_KERNEL(blkb_k5, 5)
-
-CONV_CLONES static void blkb_kany(v8f *dwacc, v8f *dxp, const v8f *t, const v8f *dyv, const v8f *wv,
-		ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s, int k) {
-	for (ptrdiff_t oy = 0; oy < ho; oy++)
-		for (ptrdiff_t ox = 0; ox < wo; ox++) {
-			const v8f d = dyv[oy * wo + ox];
-			const v8f *base = t + oy * s * wp + ox * s;
-			for (int ky = 0; ky < k; ky++)
-				for (int kx = 0; kx < k; kx++) dwacc[ky * k + kx] += d * base[ky * wp + kx];
+#define BLKB_BODY(KK)                                                                    \
+	v8f acc[(KK) * (KK)];                                                                \
+	for (int q = 0; q < (KK) * (KK); q++) acc[q] = dwacc[q];                             \
+	for (ptrdiff_t oy = 0; oy < ho; oy++)                                                \
+		for (ptrdiff_t ox = 0; ox < wo; ox++) {                                          \
+			const v8f d = dyv[oy * wo + ox];                                             \
+			const v8f *base = t + oy * s * wp + ox * s;                                  \
+			for (int ky = 0; ky < (KK); ky++)                                            \
+				for (int kx = 0; kx < (KK); kx++) acc[ky * (KK) + kx] += d * base[ky * wp + kx]; \
+		}                                                                                \
+	for (int q = 0; q < (KK) * (KK); q++) dwacc[q] = acc[q];                             \
+	if (dxp == NULL) return;                                                             \
+	for (ptrdiff_t oy = 0; oy < ho; oy++)                                                \
+		for (ptrdiff_t ox = 0; ox < wo; ox++) {                                          \
+			const v8f d = dyv[oy * wo + ox];                                             \
+			v8f *base = dxp + oy * s * wp + ox * s;                                      \
+			for (int ky = 0; ky < (KK); ky++)                                            \
+				for (int kx = 0; kx < (KK); kx++) base[ky * wp + kx] += wv[ky * (KK) + kx] * d; \
 		}
-	if (dxp == NULL) return;
-	for (ptrdiff_t oy = 0; oy < ho; oy++)
-		for (ptrdiff_t ox = 0; ox < wo; ox++) {
-			const v8f d = dyv[oy * wo + ox];
-			v8f *base = dxp + oy * s * wp + ox * s;
-			for (int ky = 0; ky < k; ky++)
-				for (int kx = 0; kx < k; kx++) base[ky * wp + kx] += wv[ky * k + kx] * d;
-		}
-}
+
+#define BLKB_PARAMS v8f *dwacc, v8f *dxp, const v8f *t, const v8f *dyv, const v8f *wv, ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t wp, int s
+CONV_CLONES static void blkb_k3(BLKB_PARAMS) { BLKB_BODY(3) }
+CONV_CLONES static void blkb_k5(BLKB_PARAMS) { BLKB_BODY(5) }
+CONV_CLONES static void blkb_kany(BLKB_PARAMS, int k) { BLKB_BODY(k) }
 
 // dw_backward_blocked handles channel groups [glo, ghi) (group g: channels
 // 16·g …) for every image, with dw_backward's contract: dx planes (dx may
