@@ -73,6 +73,10 @@ type Config struct {
 	// JointsOHKMMSELoss, whose setting is 8); 0, off (the paper's plain MSE).
 	// The logged loss is then the mined one, larger than the plain loss.
 	OHKMTopK int `json:"ohkm_topk" yaml:"ohkm_topk"`
+	// OHKMFromEpoch delays the mining to the epochs from this one on
+	// (1-based): from scratch OHKM learns slower than the plain loss, and
+	// as a last phase it refines the hard joints. 0 or 1: every epoch.
+	OHKMFromEpoch int `json:"ohkm_from_epoch" yaml:"ohkm_from_epoch"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -215,6 +219,9 @@ func (c Config) Validate() error {
 	}
 	if c.OHKMTopK < 0 {
 		bad = append(bad, fmt.Sprintf("ohkm_topk %d, want ≥ 0", c.OHKMTopK))
+	}
+	if c.OHKMFromEpoch < 0 || (c.OHKMFromEpoch > 1 && c.OHKMTopK == 0) || c.OHKMFromEpoch > c.Epochs {
+		bad = append(bad, fmt.Sprintf("ohkm_from_epoch %d, want 0 to the epochs (%d), and ohkm_topk > 0 when above 1", c.OHKMFromEpoch, c.Epochs))
 	}
 	if !(c.LossWeight > 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))

@@ -257,9 +257,13 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	}
 	defer ld.Close()
 	nb := ld.BatchesPerEpoch()
+	topK := 0
+	if epoch+1 >= t.cfg.OHKMFromEpoch {
+		topK = t.cfg.OHKMTopK
+	}
 	for _, rep := range t.reps {
 		rep.model.SetTraining(true)
-		rep.loss.UseTargetWeight, rep.loss.TopK = true, t.cfg.OHKMTopK
+		rep.loss.UseTargetWeight, rep.loss.TopK = true, topK
 	}
 	params := t.reps[0].params
 	every := t.opt.ProgressEvery

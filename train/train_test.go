@@ -188,3 +188,23 @@ func TestLossWeightScalesGradient(t *testing.T) {
 	loss.Forward(pred, target, nil)
 	nntest.AssertClose(t, want, scaledLossGrad(&loss, 1), 0, "weight 1 leaves the gradient alone")
 }
+
+// TestOHKMFromEpoch checks that mining starts at the epoch asked for: the
+// first epoch's losses are the plain run's, the second's the mined run's
+// (same seed, same weights until then, the mined loss larger).
+func TestOHKMFromEpoch(t *testing.T) {
+	data := tinyData(t, 3, 1)
+	run := func(topK, from int) *Result {
+		cfg := tinyConfig(data, t.TempDir())
+		cfg.Batch, cfg.OHKMTopK, cfg.OHKMFromEpoch = 2, topK, from
+		res, err := Train(context.Background(), cfg, Options{})
+		require.NoError(t, err)
+		return res
+	}
+	plain, always, late := run(0, 0), run(4, 0), run(4, 2)
+	nb := len(plain.Losses) / 2
+	require.GreaterOrEqual(t, nb, 1)
+	assert.InDeltaSlice(t, plain.Losses[:nb], late.Losses[:nb], 0, "epoch 1 is plain")
+	assert.Greater(t, always.Losses[0], plain.Losses[0], "the mined loss keeps the worst joints")
+	assert.Greater(t, late.Losses[nb], plain.Losses[nb], "epoch 2 is mined")
+}

@@ -32,6 +32,7 @@ func newTrainCmd() *cli.Command {
 	warmIters := &cli.IntFlag{Name: "warmup-iters", Value: d.WarmupIters, Usage: "linear warm-up iterations (0: none)"}
 	warmRatio := &cli.Float64Flag{Name: "warmup-ratio", Value: d.WarmupRatio, Usage: "warm-up starting fraction of the learning rate"}
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
+	ohkmFrom := &cli.IntFlag{Name: "ohkm-from-epoch", Value: d.OHKMFromEpoch, Usage: "mine hard keypoints (--ohkm-topk) only from epoch `E` on (1-based; 0: every epoch)"}
 	ohkm := &cli.IntFlag{Name: "ohkm-topk", Value: d.OHKMTopK, Usage: "online hard keypoint mining: each sample's loss is the mean of its `K` worst joints (SimpleBaseline's JointsOHKMMSELoss uses 8; 0: off)"}
 	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
 	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
@@ -56,7 +57,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, lossWeight, ohkm, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -117,6 +118,9 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(ohkm) {
 				cfg.OHKMTopK = c.Int(ohkm.Name)
+			}
+			if set(ohkmFrom) {
+				cfg.OHKMFromEpoch = c.Int(ohkmFrom.Name)
 			}
 			if set(lossWeight) {
 				cfg.LossWeight = c.Float64(lossWeight.Name)
