@@ -189,9 +189,9 @@ func TestLossWeightScalesGradient(t *testing.T) {
 	nntest.AssertClose(t, want, scaledLossGrad(&loss, 1), 0, "weight 1 leaves the gradient alone")
 }
 
-// TestOHKMFromEpoch checks that mining starts at the epoch asked for: the
-// first epoch's losses are the plain run's, the second's the mined run's
-// (same seed, same weights until then, the mined loss larger).
+// TestOHKMFromEpoch checks that mining starts at the epoch asked for: with
+// the same seed, the first epoch's losses are the plain run's and the
+// second's are mined (larger than the plain run's, which keeps every joint).
 func TestOHKMFromEpoch(t *testing.T) {
 	data := tinyData(t, 3, 1)
 	run := func(topK, from int) *Result {
