@@ -739,9 +739,17 @@ func fillFloats(s []float32, v float32) {
 const depthwiseMinPlanes = 4
 
 // depthwiseBlockedMaxWidth is the widest input plane that takes the
-// channel-blocked kernel; wider planes vectorise well enough along their
+// channel-blocked kernels; wider planes vectorise well enough along their
 // rows, and measured faster that way (MobileNetV3-Small shapes).
 const depthwiseBlockedMaxWidth = 16
+
+// depthwiseBlockedMaxWidthStrided is the same bound for a strided forward.
+// There the flat kernel gathers s² phase planes and passes over the output
+// once per phase, which costs more than the blocked kernel's transposes up
+// to this width (5×5 s2 on 96×32×24: 85 → 59 µs on one core; 3×3 s2 on
+// 240×32×24: 166 → 110 µs; on 72×64×48 neither wins). The backward keeps
+// the narrower bound: its blocked form measured slower on wider planes.
+const depthwiseBlockedMaxWidthStrided = 32
 
 // im2colMinFloats is the least column data per goroutine worth a split.
 const im2colMinFloats = 1 << 15
@@ -917,7 +925,7 @@ func (j *convJob) geometry(n, ch, h, wd, ho, wo, k, s, p int) {
 // with zeros outside x (bias may be nil); planes are split across goroutines.
 func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 	j.y, j.x, j.w, j.bias = y, x, w, bias
-	if j.blockedFits() {
+	if j.blockedFits() || j.s > 1 && j.wd <= depthwiseBlockedMaxWidthStrided && j.ch > 16 && C.dw_blocked_fits(C.int(j.k)) != 0 {
 		ParallelFor(j.n*((j.ch+15)/16), 1, j.dwBlocked)
 	} else {
 		ParallelFor(j.n*j.ch, depthwiseMinPlanes, j.dwForward)

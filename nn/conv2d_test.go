@@ -121,6 +121,9 @@ var convCases = []convCase{
 	{"dw_blocked_3x3_s2_p1", 2, 24, 24, 9, 10, 3, 2, 1, 24, true},
 	{"dw_blocked_5x5_s1_p2", 2, 40, 40, 7, 6, 5, 1, 2, 40, false},
 	{"dw_blocked_7x7_s2_p3", 1, 20, 20, 8, 9, 7, 2, 3, 20, true},
+	// A strided forward takes them on planes up to 32 wide; the backward
+	// of this one stays flat.
+	{"dw_blocked_5x5_s2_p2_wide", 2, 20, 20, 9, 27, 5, 2, 2, 20, true},
 	{"grouped_3x3_g2", 2, 4, 6, 7, 5, 3, 1, 1, 2, true},
 	{"grouped_1x1_g3", 1, 6, 9, 4, 5, 1, 1, 0, 3, false},
 	{"depth_multiplier_g3", 1, 3, 6, 6, 6, 3, 2, 1, 3, true},
