@@ -80,6 +80,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 	results := []evalResult{}
 	img := gocv.NewMat()
 	defer img.Close()
+	inPlace := isTerminal(stderr)
 	for i, im := range ds.Images {
 		if err := ctx.Err(); err != nil {
 			return "", fmt.Errorf("eval: interrupted: %w", err)
@@ -106,10 +107,17 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 			results = append(results, r)
 		}
 		if (i+1)%100 == 0 || i+1 == len(ds.Images) {
-			fmt.Fprintf(stderr, "\reval: %d/%d images, %d people", i+1, len(ds.Images), len(results))
+			// In place on a terminal; a line each in a log, as synth and train do.
+			if inPlace {
+				fmt.Fprintf(stderr, "\reval: %d/%d images, %d people", i+1, len(ds.Images), len(results))
+			} else {
+				fmt.Fprintf(stderr, "eval: %d/%d images, %d people\n", i+1, len(ds.Images), len(results))
+			}
 		}
 	}
-	fmt.Fprintln(stderr)
+	if inPlace {
+		fmt.Fprintln(stderr)
+	}
 	if err := atomicfile.Write(o.Out, func(w io.Writer) error { return json.NewEncoder(w).Encode(results) }); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}

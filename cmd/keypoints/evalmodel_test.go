@@ -44,6 +44,9 @@ func TestEvalModelCmd(t *testing.T) {
 	var stats map[string]float64
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &stats), "stdout is one JSON object: %q", stdout.String())
 	assert.Len(t, stats, 10)
+	// Progress into a log (not a terminal): whole lines, no carriage returns.
+	assert.Regexp(t, `^eval: 3/3 images, \d+ people\nresults from dypose: `, stderr.String())
+	assert.NotContains(t, stderr.String(), "\r")
 	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var res []evalResult
