@@ -115,6 +115,13 @@ var convCases = []convCase{
 	{"dw_5x5_s2_p2", 2, 4, 4, 11, 9, 5, 2, 2, 4, true},
 	{"dw_5x5_s2_p2_tiny", 1, 3, 3, 2, 3, 5, 2, 2, 3, false},
 	{"dw_7x7_s3_p1", 1, 3, 3, 12, 10, 7, 3, 1, 3, true},
+	// Planes wider than 16 take the flat kernels (the row kernel at stride 2).
+	{"dw_flat_3x3_s1_p1", 2, 3, 3, 6, 21, 3, 1, 1, 3, true},
+	{"dw_flat_3x3_s2_p1", 2, 4, 4, 9, 34, 3, 2, 1, 4, true},
+	{"dw_flat_3x3_s2_p0_odd", 1, 3, 3, 9, 21, 3, 2, 0, 3, false},
+	{"dw_flat_5x5_s2_p2", 1, 5, 5, 7, 23, 5, 2, 2, 5, true},
+	{"dw_flat_7x7_s2_p3", 1, 4, 4, 11, 37, 7, 2, 3, 4, true},
+	{"dw_flat_7x7_s3_p1", 1, 3, 3, 12, 26, 7, 3, 1, 3, false},
 	{"dw_3x3_s1_p0", 2, 4, 4, 6, 5, 3, 1, 0, 4, true},
 	// Narrow planes of more than 16 channels take the channel-blocked
 	// kernels; 40 channels leave a partial last group.
