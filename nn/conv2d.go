@@ -813,8 +813,12 @@ const depthwiseBlockedMaxWidth = 16
 // There the flat kernel gathers s² phase planes and passes over the output
 // once per phase, which costs more than the blocked kernel's transposes up
 // to this width (5×5 s2 on 96×32×24: 85 → 59 µs on one core; 3×3 s2 on
-// 240×32×24: 166 → 110 µs; on 72×64×48 neither wins). The backward keeps
-// the narrower bound: its blocked form measured slower on wider planes.
+// 240×32×24: 166 → 110 µs; on 72×64×48 neither wins). Against the 3×3
+// stride-2 row kernel that came later, the two trade places below it
+// (240×32×24: blocked 253 µs, rows 287; 72×48×32: blocked 104, rows 86, on
+// a busy host), so the bound stays the same for every kernel size. The
+// backward keeps the narrower bound: its blocked form measured slower on
+// wider planes.
 const depthwiseBlockedMaxWidthStrided = 32
 
 // im2colMinFloats is the least column data per goroutine worth a split.
@@ -991,12 +995,21 @@ func (j *convJob) geometry(n, ch, h, wd, ho, wo, k, s, p int) {
 // with zeros outside x (bias may be nil); planes are split across goroutines.
 func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 	j.y, j.x, j.w, j.bias = y, x, w, bias
-	if j.blockedFits() || j.s > 1 && j.wd <= depthwiseBlockedMaxWidthStrided && j.ch > 16 && C.dw_blocked_fits(C.int(j.k)) != 0 {
+	if j.blockedForwardFits() {
 		ParallelFor(j.n*((j.ch+15)/16), 1, j.dwBlocked)
 	} else {
 		ParallelFor(j.n*j.ch, depthwiseMinPlanes, j.dwForward)
 	}
 	j.y, j.x, j.w, j.bias = nil, nil, nil, nil
+}
+
+// blockedForwardFits reports whether the depthwise forward of the current
+// geometry takes the channel-blocked kernel: on narrow planes, and on
+// strided ones up to depthwiseBlockedMaxWidthStrided with more than one
+// group of 16 channels (a single group would run on one core).
+func (j *convJob) blockedForwardFits() bool {
+	return j.blockedFits() ||
+		j.s > 1 && j.wd <= depthwiseBlockedMaxWidthStrided && j.ch > 16 && C.dw_blocked_fits(C.int(j.k)) != 0
 }
 
 // blockedFits reports whether the depthwise convolution of the current
