@@ -812,8 +812,9 @@ const depthwiseBlockedMaxWidth = 16
 // depthwiseBlockedMaxWidthStrided is the same bound for a strided forward.
 // There the flat kernel gathers s² phase planes and passes over the output
 // once per phase, which costs more than the blocked kernel's transposes up
-// to this width (5×5 s2 on 96×32×24: 85 → 59 µs on one core; 3×3 s2 on
-// 240×32×24: 166 → 110 µs; on 72×64×48 neither wins). Against the 3×3
+// to this width (5×5 s2 on 96×32×24: 82–86 → 57–61 µs on one core; 3×3 s2
+// on 240×32×24: 165–170 → 106–119 µs; on 72×64×48 no clear gain, and at 128
+// wide the blocked kernel was 1.8–2.3× slower). Against the 3×3
 // stride-2 row kernel that came later, the two trade places below it
 // (240×32×24: blocked 253 µs, rows 287; 72×48×32: blocked 104, rows 86, on
 // a busy host), so the bound stays the same for every kernel size. The
@@ -1008,8 +1009,10 @@ func (j *convJob) depthwiseForward(y, x, w, bias []float32) {
 // strided ones up to depthwiseBlockedMaxWidthStrided with more than one
 // group of 16 channels (a single group would run on one core).
 func (j *convJob) blockedForwardFits() bool {
-	return j.blockedFits() ||
-		j.s > 1 && j.wd <= depthwiseBlockedMaxWidthStrided && j.ch > 16 && C.dw_blocked_fits(C.int(j.k)) != 0
+	if j.s > 1 && j.ch > 16 && j.wd <= depthwiseBlockedMaxWidthStrided {
+		return C.dw_blocked_fits(C.int(j.k)) != 0
+	}
+	return j.blockedFits()
 }
 
 // blockedFits reports whether the depthwise convolution of the current

@@ -123,8 +123,9 @@ var convCases = []convCase{
 	{"dw_flat_7x7_s2_p3", 1, 4, 4, 11, 37, 7, 2, 3, 4, true},
 	{"dw_flat_7x7_s3_p1", 1, 3, 3, 12, 26, 7, 3, 1, 3, false},
 	{"dw_3x3_s1_p0", 2, 4, 4, 6, 5, 3, 1, 0, 4, true},
-	// Narrow planes of more than 16 channels take the channel-blocked
-	// kernels; 40 channels leave a partial last group.
+	// Narrow planes take the channel-blocked forward (so do the small
+	// cases above), and with more than 16 channels the blocked backward
+	// too; 40 channels leave a partial last group.
 	{"dw_blocked_3x3_s2_p1", 2, 24, 24, 9, 10, 3, 2, 1, 24, true},
 	{"dw_blocked_5x5_s1_p2", 2, 40, 40, 7, 6, 5, 1, 2, 40, false},
 	{"dw_blocked_7x7_s2_p3", 1, 20, 20, 8, 9, 7, 2, 3, 20, true},
