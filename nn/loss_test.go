@@ -1,7 +1,6 @@
 package nn_test
 
 import (
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -68,15 +67,9 @@ func TestJointsMSELossHandComputed(t *testing.T) {
 	}
 }
 
-// heatmapLoss is what JointsMSELoss and JointsKLLoss have in common.
-type heatmapLoss interface {
-	Forward(pred, target, weight *nn.Tensor) float32
-	Backward() *nn.Tensor
-}
-
-// lossLayer exposes a loss as a Layer of pred so GradCheck can probe it.
+// lossLayer exposes the loss as a Layer of pred so GradCheck can probe it.
 type lossLayer struct {
-	l              heatmapLoss
+	l              nn.JointsMSELoss
 	target, weight *nn.Tensor
 	out, dx        *nn.Tensor
 }
@@ -103,7 +96,7 @@ func TestJointsMSELossGradCheck(t *testing.T) {
 	weight.Data[1] = 0
 	for _, use := range []bool{true, false} {
 		for _, top := range []int{0, 2} {
-			ll := &lossLayer{l: &nn.JointsMSELoss{UseTargetWeight: use, TopK: top}, target: target, weight: weight}
+			ll := &lossLayer{l: nn.JointsMSELoss{UseTargetWeight: use, TopK: top}, target: target, weight: weight}
 			nntest.GradCheck(t, ll, pred, nntest.GradCheckOptions{Eps: 1e-2, Probes: 60})
 		}
 	}
@@ -132,124 +125,4 @@ func TestJointsMSELossPanics(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { assert.Panics(t, tc.fn) })
 	}
-}
-
-func TestJointsKLLossHandComputed(t *testing.T) {
-	// N=1, K=2 heatmaps of 1×4 cells. Joint 0's target puts ¾ and ¼ on
-	// cells 0 and 1; its logits are uniform, so q = ¼ everywhere. Joint 1's
-	// logits are log of its own target (mass on cells 2 and 3): KL 0.
-	pred := nn.FromData([]float32{0, 0, 0, 0, -50, -50, float32(math.Log(0.5)), float32(math.Log(0.5))}, 1, 2, 1, 4)
-	target := nn.FromData([]float32{3, 1, 0, 0, 0, 0, 2, 2}, 1, 2, 1, 4)
-	kl0 := 0.75*math.Log(0.75/0.25) + 0.25*math.Log(0.25/0.25)
-	grad0 := []float32{(0.25 - 0.75) / 2, (0.25 - 0.25) / 2, 0.25 / 2, 0.25 / 2} // (q − p)/(N·K)
-	tests := []struct {
-		name     string
-		weight   []float32
-		use      bool
-		wantLoss float64
-		wantGrad []float32
-	}{
-		{"no weight", nil, false, kl0 / 2, append(grad0, 0, 0, 0, 0)},
-		{"joint 0 off", []float32{0, 1}, true, 0, make([]float32, 8)},
-		{"weight 2", []float32{2, 1}, true, 2 * kl0 / 2, []float32{2 * grad0[0], 2 * grad0[1], 2 * grad0[2], 2 * grad0[3], 0, 0, 0, 0}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var w *nn.Tensor
-			if tc.weight != nil {
-				w = nn.FromData(tc.weight, 1, 2)
-			}
-			l := nn.JointsKLLoss{UseTargetWeight: tc.use}
-			assert.InDelta(t, tc.wantLoss, l.Forward(pred, target, w), 1e-6)
-			assert.InDeltaSlice(t, tc.wantGrad, l.Backward().Data, 1e-6)
-		})
-	}
-}
-
-func TestJointsKLLossIgnoresEmptyTargets(t *testing.T) {
-	// A joint whose target has no positive cell (outside the heatmap) adds
-	// neither loss nor gradient, even with weight 1; a constant added to a
-	// heatmap's logits changes nothing.
-	rng := nntest.Rand(31)
-	pred := nntest.RandTensor(rng, 1, 2, 3, 3)
-	target := nn.New(1, 2, 3, 3)
-	target.Data[4], target.Data[9] = 1, -1
-	w := nn.FromData([]float32{0, 1}, 1, 2)
-	l := nn.JointsKLLoss{UseTargetWeight: true}
-	assert.Zero(t, l.Forward(pred, target, w))
-	assert.Equal(t, make([]float32, 18), l.Backward().Data)
-
-	w.Data[0] = 1
-	want := l.Forward(pred, target, w)
-	shifted := pred.Clone()
-	for i := range 9 {
-		shifted.Data[i] += 7
-	}
-	assert.InDelta(t, want, l.Forward(shifted, target, w), 1e-5)
-}
-
-func TestJointsKLLossGradCheck(t *testing.T) {
-	rng := nntest.Rand(32)
-	pred := nntest.RandTensor(rng, 2, 3, 4, 5)
-	target := nntest.RandTensor(rng, 2, 3, 4, 5) // negative cells count as 0
-	weight := nntest.RandTensor(rng, 2, 3)
-	weight.Data[1] = 0
-	for _, use := range []bool{true, false} {
-		ll := &lossLayer{l: &nn.JointsKLLoss{UseTargetWeight: use}, target: target, weight: weight}
-		nntest.GradCheck(t, ll, pred, nntest.GradCheckOptions{Eps: 1e-2, Probes: 60})
-	}
-}
-
-func TestJointsKLLossPanics(t *testing.T) {
-	pred, target := nn.New(2, 3, 4, 4), nn.New(2, 3, 4, 4)
-	tests := []struct {
-		name string
-		fn   func()
-	}{
-		{"target shape", func() { (&nn.JointsKLLoss{}).Forward(pred, nn.New(2, 3, 4, 5), nil) }},
-		{"weight missing", func() { (&nn.JointsKLLoss{UseTargetWeight: true}).Forward(pred, target, nil) }},
-		{"weight shape", func() { (&nn.JointsKLLoss{UseTargetWeight: true}).Forward(pred, target, nn.New(3, 2)) }},
-		{"backward first", func() { (&nn.JointsKLLoss{}).Backward() }},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { assert.Panics(t, tc.fn) })
-	}
-}
-
-func TestSoftmaxHeatmaps(t *testing.T) {
-	// Each plane becomes its softmax times the scale: it sums to the scale,
-	// keeps its argmax, and is unchanged by a constant added to its logits.
-	rng := nntest.Rand(33)
-	x := nntest.RandTensor(rng, 2, 3, 4, 5)
-	shifted := x.Clone()
-	for i := range shifted.Data {
-		shifted.Data[i] += float32(i / 20 * 3)
-	}
-	argmax := func(p []float32) int {
-		best := 0
-		for i, v := range p {
-			if v > p[best] {
-				best = i
-			}
-		}
-		return best
-	}
-	before := make([]int, 6)
-	for j := range 6 {
-		before[j] = argmax(x.Data[j*20 : (j+1)*20])
-	}
-	const scale = 25
-	nn.SoftmaxHeatmaps(x, scale)
-	nn.SoftmaxHeatmaps(shifted, scale)
-	for j := range 6 {
-		plane := x.Data[j*20 : (j+1)*20]
-		var sum float64
-		for _, v := range plane {
-			assert.Greater(t, v, float32(0))
-			sum += float64(v)
-		}
-		assert.InDelta(t, scale, sum, 1e-4, "plane %d", j)
-		assert.Equal(t, before[j], argmax(plane), "plane %d", j)
-	}
-	assert.InDeltaSlice(t, x.Data, shifted.Data, 1e-5)
 }

@@ -30,10 +30,7 @@
 // inverse crop affine. Predict with flip averages the heatmaps of the crop
 // and of its mirror image (FlipHorizontal, FlipBack), shifted so that both
 // put a joint at the same place (AlignedFlipShift: ¾ of a cell at stride 4,
-// where SimpleBaseline shifts a whole cell and lands ⅛ cell right). A
-// model trained with the KL loss (Meta.Heatmap HeatmapSoftmax) outputs
-// logits; Predict turns each plane into its softmax times 2πσ² first, so
-// that both kinds of model decode and score alike.
+// where SimpleBaseline shifts a whole cell and lands ⅛ cell right).
 //
 // # Example
 //

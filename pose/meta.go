@@ -24,29 +24,6 @@ type Meta struct {
 	// training; inference crops the same way. Checkpoints that do not record
 	// it were trained with DefaultBoxPadding.
 	BoxPadding float64
-	// Heatmap is what the network's output planes are: HeatmapGaussian
-	// (regressed to Gaussian targets, JointsMSELoss; "" reads the same) or
-	// HeatmapSoftmax (logits of a distribution over the cells,
-	// JointsKLLoss), which Predict turns into heatmaps.
-	Heatmap string
-}
-
-// Heatmap kinds (Meta.Heatmap).
-const (
-	HeatmapGaussian = "gaussian"
-	HeatmapSoftmax  = "softmax"
-)
-
-// softmaxScale is what Predict multiplies a softmax plane by: 2πσ², the
-// sum of a σ Gaussian of peak 1, so that a prediction matching its
-// training target peaks near 1 like a regressed heatmap, and keypoint
-// scores, their thresholds and DARK read both kinds alike.
-func (m Meta) softmaxScale() float32 {
-	s := m.Sigma
-	if s == 0 {
-		s = DefaultDARKSigma
-	}
-	return float32(2 * math.Pi * s * s)
 }
 
 // Heatmap decodings (Meta.Decode).
@@ -105,7 +82,6 @@ const (
 	MetaDecode    = "dypose.decode"      // Meta.Decode
 	MetaSigma     = "dypose.sigma"       // Meta.Sigma, when set
 	MetaPadding   = "dypose.box_padding" // Meta.BoxPadding
-	MetaHeatmap   = "dypose.heatmap"     // Meta.Heatmap, when not Gaussian
 )
 
 // encode writes m into md.
@@ -122,9 +98,6 @@ func (m Meta) encode(md map[string]string) {
 		md[MetaSigma] = strconv.FormatFloat(m.Sigma, 'g', -1, 64)
 	}
 	md[MetaPadding] = strconv.FormatFloat(m.BoxPadding, 'g', -1, 64)
-	if m.Heatmap != "" && m.Heatmap != HeatmapGaussian {
-		md[MetaHeatmap] = m.Heatmap
-	}
 }
 
 // decodeMeta reads the metadata of a checkpoint for a k-keypoint model;
@@ -145,12 +118,6 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 			return Meta{}, fmt.Errorf("%s %q: want %s or %s", MetaDecode, s, DecodeArgmax, DecodeDARK)
 		}
 		m.Decode = s
-	}
-	if s := md[MetaHeatmap]; s != "" {
-		if s != HeatmapGaussian && s != HeatmapSoftmax {
-			return Meta{}, fmt.Errorf("%s %q: want %s or %s", MetaHeatmap, s, HeatmapGaussian, HeatmapSoftmax)
-		}
-		m.Heatmap = s
 	}
 	if s := md[MetaSigma]; s != "" {
 		v, err := strconv.ParseFloat(s, 64)

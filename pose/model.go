@@ -117,7 +117,7 @@ func (m *Model) Fused() bool { return m.fused }
 // put a joint's peak at the same place) and averages the two. The result is
 // the model's buffer, valid until the next Predict or Forward.
 func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
-	y := m.heatmaps(m.Forward(x))
+	y := m.Forward(x)
 	if !flip {
 		return y
 	}
@@ -125,23 +125,13 @@ func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 	copy(m.hm.Data, y.Data)
 	m.xFlip = nn.Ensure(m.xFlip, x.Shape...)
 	FlipHorizontal(m.xFlip, x)
-	yf := m.heatmaps(m.Forward(m.xFlip))
+	yf := m.Forward(m.xFlip)
 	m.hmBack = nn.Ensure(m.hmBack, yf.Shape...)
 	FlipBack(m.hmBack, yf, m.Meta.FlipPairs, AlignedFlipShift(x.Shape[3], yf.Shape[3]))
 	for i, v := range m.hmBack.Data {
 		m.hm.Data[i] = 0.5 * (m.hm.Data[i] + v)
 	}
 	return m.hm
-}
-
-// heatmaps turns the network's output y into heatmaps in place: the
-// softmax of each plane, scaled, for a HeatmapSoftmax model; y as it is
-// otherwise.
-func (m *Model) heatmaps(y *nn.Tensor) *nn.Tensor {
-	if m.Meta.Heatmap == HeatmapSoftmax {
-		nn.SoftmaxHeatmaps(y, m.Meta.softmaxScale())
-	}
-	return y
 }
 
 // BatchNorms returns the model's BatchNorm2D layers in forward order

@@ -2,7 +2,6 @@ package pose
 
 import (
 	"errors"
-	"math"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -60,7 +59,6 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	m := New(MustParseArch(tinyArch), nntest.Rand(1))
 	m.Meta.InputH, m.Meta.InputW = 128, 96
 	m.Meta.Decode, m.Meta.Sigma, m.Meta.BoxPadding = DecodeDARK, 1.5, 1.0625
-	m.Meta.Heatmap = HeatmapSoftmax
 	path := filepath.Join(t.TempDir(), "m.safetensors")
 	require.NoError(t, m.Save(path, map[string]string{"epoch": "7"}))
 
@@ -108,7 +106,6 @@ func TestLoadErrors(t *testing.T) {
 		{MetaDecode, "soft-argmax", `dypose.decode "soft-argmax"`},
 		{MetaSigma, "-2", `dypose.sigma "-2"`},
 		{MetaPadding, "0", `dypose.box_padding "0"`},
-		{MetaHeatmap, "logits", `dypose.heatmap "logits"`},
 	} {
 		path := filepath.Join(dir, "bad-meta.safetensors")
 		md := map[string]string{MetaArch: tinyArch, tc.key: tc.value}
@@ -156,44 +153,20 @@ func TestFuseMatchesUnfused(t *testing.T) {
 }
 
 func TestPredictFlip(t *testing.T) {
-	// A softmax model's planes become heatmaps before the flipped pass is
-	// flipped back and averaged, so each plane of the result sums to 2πσ².
-	for _, kind := range []string{HeatmapGaussian, HeatmapSoftmax} {
-		t.Run(kind, func(t *testing.T) {
-			m := New(MustParseArch(tinyArch), nntest.Rand(1))
-			synthWeights(m.Params())
-			m.SetTraining(false)
-			m.Meta.Heatmap, m.Meta.Sigma = kind, 1.5
-			heatmaps := func(y *nn.Tensor) *nn.Tensor {
-				y = y.Clone()
-				if kind == HeatmapSoftmax {
-					nn.SoftmaxHeatmaps(y, float32(2*math.Pi*1.5*1.5))
-				}
-				return y
-			}
-			x := nntest.RandTensor(nntest.Rand(6), 1, 3, 64, 48)
-			plain := heatmaps(m.Forward(x))
-			xf := nn.New(x.Shape...)
-			FlipHorizontal(xf, x)
-			back := nn.New(plain.Shape...)
-			FlipBack(back, heatmaps(m.Forward(xf)), m.Meta.FlipPairs, AlignedFlipShift(x.Shape[3], plain.Shape[3]))
-			got := m.Predict(x, true)
-			for i := range got.Data {
-				require.InDelta(t, 0.5*(plain.Data[i]+back.Data[i]), got.Data[i], 1e-6)
-			}
-			nntest.AssertClose(t, plain, m.Predict(x, false), 0, "no flip")
-			if kind == HeatmapSoftmax {
-				_, k, h, w := got.Dims4()
-				for j := range k {
-					var sum float64
-					for _, v := range got.Data[j*h*w : (j+1)*h*w] {
-						sum += float64(v)
-					}
-					assert.InDelta(t, 2*math.Pi*1.5*1.5, sum, 1e-3, "plane %d", j)
-				}
-			}
-		})
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	synthWeights(m.Params())
+	m.SetTraining(false)
+	x := nntest.RandTensor(nntest.Rand(6), 1, 3, 64, 48)
+	plain := m.Forward(x).Clone()
+	xf := nn.New(x.Shape...)
+	FlipHorizontal(xf, x)
+	back := nn.New(plain.Shape...)
+	FlipBack(back, m.Forward(xf), m.Meta.FlipPairs, AlignedFlipShift(x.Shape[3], plain.Shape[3]))
+	got := m.Predict(x, true)
+	for i := range got.Data {
+		require.InDelta(t, 0.5*(plain.Data[i]+back.Data[i]), got.Data[i], 1e-6)
 	}
+	nntest.AssertClose(t, plain, m.Predict(x, false), 0, "no flip")
 }
 
 // TestForwardAllocs checks that inference reuses the layers' buffers: no
@@ -202,15 +175,12 @@ func TestPredictFlip(t *testing.T) {
 func TestForwardAllocs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	for _, arch := range []string{tinyArch, "mnv3-small-baseline-deconv-w0.25-hc16", "mnv3-small-dyrelu-c-lat-w0.25-hc16"} {
-		for _, kind := range []string{HeatmapGaussian, HeatmapSoftmax} {
-			m := New(MustParseArch(arch), nntest.Rand(1))
-			m.SetTraining(false)
-			m.Meta.Heatmap = kind
-			x := nntest.RandTensor(nntest.Rand(2), 1, 3, 64, 64)
-			m.Predict(x, true)
-			allocs := testing.AllocsPerRun(5, func() { m.Predict(x, true) })
-			assert.Zero(t, allocs, "%s, %s heatmaps", arch, kind)
-		}
+		m := New(MustParseArch(arch), nntest.Rand(1))
+		m.SetTraining(false)
+		x := nntest.RandTensor(nntest.Rand(2), 1, 3, 64, 64)
+		m.Predict(x, true)
+		allocs := testing.AllocsPerRun(5, func() { m.Predict(x, true) })
+		assert.Zero(t, allocs, arch)
 	}
 }
 

@@ -23,12 +23,6 @@ const (
 	ScheduleCosineIter = "cosine-iter" // annealed every iteration: smooth over a short run
 )
 
-// Heatmap losses accepted by Config.Loss.
-const (
-	LossMSE = "mse"
-	LossKL  = "kl"
-)
-
 // Optimiser names accepted by Config.Optimizer.
 const (
 	OptimizerAdam  = "adam"
@@ -83,12 +77,6 @@ type Config struct {
 	// (1-based): from scratch OHKM learns slower than the plain loss, and
 	// as a last phase it refines the hard joints. 0 or 1: every epoch.
 	OHKMFromEpoch int `json:"ohkm_from_epoch" yaml:"ohkm_from_epoch"`
-	// Loss is the heatmap loss: "mse" (SimpleBaseline's JointsMSELoss, the
-	// paper's) or "kl" (nn.JointsKLLoss: each predicted heatmap a softmax
-	// over its cells, matched to the normalised target; the model then
-	// records pose.HeatmapSoftmax and inference applies the softmax). Empty
-	// reads as mse, as in checkpoints written before the field existed.
-	Loss string `json:"loss,omitempty" yaml:"loss,omitempty"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -129,7 +117,7 @@ func Default() Config {
 		Arch: pose.DefaultArch, Epochs: 210, Batch: 32, LR: 1e-3, Optimizer: OptimizerAdam,
 		Schedule: ScheduleStep, Milestones: []int{170, 200}, Gamma: 0.1,
 		WarmupIters: 500, WarmupRatio: 0.001,
-		LossWeight: 1, Loss: LossMSE, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
+		LossWeight: 1, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
 		ScaleFactor: aug.ScaleFactor, RotFactor: aug.RotFactor, HalfBodyProb: aug.HalfBodyProb,
 	}
 }
@@ -234,15 +222,6 @@ func (c Config) Validate() error {
 	}
 	if c.OHKMFromEpoch < 0 || (c.OHKMFromEpoch > 1 && c.OHKMTopK == 0) || c.OHKMFromEpoch > c.Epochs {
 		bad = append(bad, fmt.Sprintf("ohkm_from_epoch %d, want 0 to the epochs (%d), and ohkm_topk > 0 when above 1", c.OHKMFromEpoch, c.Epochs))
-	}
-	switch c.Loss {
-	case "", LossMSE:
-	case LossKL:
-		if c.OHKMTopK > 0 {
-			bad = append(bad, fmt.Sprintf("ohkm_topk %d with loss %s: hard keypoint mining is for the mse loss", c.OHKMTopK, c.Loss))
-		}
-	default:
-		bad = append(bad, fmt.Sprintf("loss %q, want %s or %s", c.Loss, LossMSE, LossKL))
 	}
 	if !(c.LossWeight > 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))

@@ -27,7 +27,6 @@ func TestDefaultIsPaperRecipe(t *testing.T) {
 	assert.Equal(t, [4]int{192, 256, 48, 64}, [4]int{g.InputW, g.InputH, g.HeatmapW, g.HeatmapH})
 	assert.InDelta(t, 0.0, d.ClipNorm, 0, "clipping off by default")
 	assert.InDelta(t, 1.0, d.LossWeight, 0)
-	assert.Equal(t, LossMSE, d.Loss, "SimpleBaseline's JointsMSELoss")
 	assert.Equal(t, coco.DefaultAugmentation(), d.Augmentation(), "SimpleBaseline's augmentation")
 	assert.InDelta(t, 1.25, g.BoxPadding, 0, "SimpleBaseline's box padding")
 	assert.InDelta(t, coco.BoxPadding, pose.DefaultBoxPadding, 0, "older checkpoints were trained with coco's default")
@@ -105,11 +104,6 @@ func TestValidateConfig(t *testing.T) {
 	ok := Default()
 	ok.Data, ok.Out = "d", "o"
 	require.NoError(t, ok.Validate())
-	for _, loss := range []string{"", LossMSE, LossKL} {
-		c := ok
-		c.Loss = loss
-		require.NoError(t, c.Validate(), "loss %q (empty: a config from before the field)", loss)
-	}
 	for _, tc := range []struct {
 		name string
 		edit func(c *Config)
@@ -123,8 +117,6 @@ func TestValidateConfig(t *testing.T) {
 		{"negative clip", func(c *Config) { c.ClipNorm = -1 }},
 		{"bad input", func(c *Config) { c.Input = "100x100" }},
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
-		{"bad loss", func(c *Config) { c.Loss = "l1" }},
-		{"ohkm with the kl loss", func(c *Config) { c.Loss, c.OHKMTopK = LossKL, 8 }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
 		{"ohkm from an epoch without top-k", func(c *Config) { c.OHKMFromEpoch = 3 }},
 		{"ohkm from after the last epoch", func(c *Config) { c.OHKMTopK, c.OHKMFromEpoch = 8, c.Epochs+1 }},

@@ -11,11 +11,8 @@
 // 64×48 heatmaps with σ = 2, JointsMSELoss with target weights, 500
 // iterations of linear warm-up from 0.001 of the rate, SimpleBaseline's
 // augmentation (scale, rotation, flip, half body). OHKMTopK switches the
-// loss to SimpleBaseline's online hard keypoint mining variant; Loss "kl"
-// replaces it by a KL divergence between each heatmap's softmax and its
-// normalised target (nn.JointsKLLoss), which the checkpoint records so
-// that inference applies the same softmax. LoadConfig reads the same
-// fields from JSON or YAML.
+// loss to SimpleBaseline's online hard keypoint mining variant. LoadConfig
+// reads the same fields from JSON or YAML.
 //
 // # Determinism and checkpoints
 //

@@ -19,26 +19,8 @@ import (
 type replica struct {
 	model  *pose.Model
 	params []*nn.Param
-	mse    nn.JointsMSELoss
-	kl     nn.JointsKLLoss
-	loss   heatmapLoss // &mse or &kl, as Config.Loss says
-	l      float32     // loss of its slice in the last step
-}
-
-// heatmapLoss is what a replica trains against: nn.JointsMSELoss or
-// nn.JointsKLLoss.
-type heatmapLoss interface {
-	Forward(pred, target, weight *nn.Tensor) float32
-	Backward() *nn.Tensor
-}
-
-// useLoss points rep.loss at the loss that Config.Loss names.
-func (rep *replica) useLoss(name string) {
-	rep.mse.UseTargetWeight, rep.kl.UseTargetWeight = true, true
-	rep.loss = &rep.mse
-	if name == LossKL {
-		rep.loss = &rep.kl
-	}
+	loss   nn.JointsMSELoss
+	l      float32 // loss of its slice in the last step
 }
 
 // newReplicas returns max(n, 1) replicas of m, the first being m itself,
@@ -126,11 +108,11 @@ func (t *Trainer) forwardBackward(rep *replica, b *coco.Batch, lo, hi int) {
 	target := nn.FromData(b.Targets[lo*hm:hi*hm], n, k, g.HeatmapH, g.HeatmapW)
 	weight := nn.FromData(b.Weights[lo*k:hi*k], n, k)
 	rep.l = rep.loss.Forward(y, target, weight)
-	rep.model.Backward(scaledLossGrad(rep.loss, t.cfg.LossWeight*float64(n)/float64(b.N)))
+	rep.model.Backward(scaledLossGrad(&rep.loss, t.cfg.LossWeight*float64(n)/float64(b.N)))
 }
 
 // scaledLossGrad is the gradient of loss's last Forward times scale.
-func scaledLossGrad(loss heatmapLoss, scale float64) *nn.Tensor {
+func scaledLossGrad(loss *nn.JointsMSELoss, scale float64) *nn.Tensor {
 	g := loss.Backward()
 	if s := float32(scale); s != 1 {
 		for i := range g.Data {

@@ -101,9 +101,6 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if cfg.Unbiased {
 		m.Meta.Decode = pose.DecodeDARK
 	}
-	if cfg.Loss == LossKL {
-		m.Meta.Heatmap = pose.HeatmapSoftmax
-	}
 	ac := nn.DefaultAdam()
 	ac.LR, ac.WeightDecay, ac.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == OptimizerAdamW
 	opt := nn.NewAdam(m.Params(), ac)
@@ -266,8 +263,7 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	}
 	for _, rep := range t.reps {
 		rep.model.SetTraining(true)
-		rep.useLoss(t.cfg.Loss)
-		rep.mse.TopK = topK
+		rep.loss.UseTargetWeight, rep.loss.TopK = true, topK
 	}
 	params := t.reps[0].params
 	every := t.opt.ProgressEvery

@@ -34,7 +34,6 @@ func newTrainCmd() *cli.Command {
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
 	ohkmFrom := &cli.IntFlag{Name: "ohkm-from-epoch", Value: d.OHKMFromEpoch, Usage: "mine hard keypoints (--ohkm-topk) only from epoch `E` on (1-based; 0: every epoch)"}
 	ohkm := &cli.IntFlag{Name: "ohkm-topk", Value: d.OHKMTopK, Usage: "online hard keypoint mining: each sample's loss is the mean of its `K` worst joints (SimpleBaseline's JointsOHKMMSELoss uses 8; 0: off)"}
-	loss := &cli.StringFlag{Name: "loss", Value: d.Loss, Usage: "heatmap loss: mse (SimpleBaseline's, the paper's) or kl (each heatmap a softmax over its cells matched to the normalised target; the checkpoint records it and inference applies the softmax)"}
 	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
 	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
 	rotFactor := &cli.Float64Flag{Name: "rot-factor", Value: d.RotFactor, Usage: "augmentation: rotation clip(N(0,1)·f, −2f, 2f) degrees, with probability 0.6"}
@@ -58,7 +57,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, loss, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -122,9 +121,6 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(ohkmFrom) {
 				cfg.OHKMFromEpoch = c.Int(ohkmFrom.Name)
-			}
-			if set(loss) {
-				cfg.Loss = c.String(loss.Name)
 			}
 			if set(lossWeight) {
 				cfg.LossWeight = c.Float64(lossWeight.Name)
