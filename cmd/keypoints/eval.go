@@ -43,6 +43,11 @@ func newEvalCmd() *cli.Command {
 			"classed good, jitter, inversion (left/right), swap (another person's joint) or miss (Ronchi & Perona, " +
 			"ICCV 2017), per keypoint and for visible and hidden keypoints",
 	}
+	byPeopleFlag := &cli.IntFlag{
+		Name: "by-people",
+		Usage: "also print AP, AP50 and AP75 of the images grouped by how many people they hold (non-crowd annotations " +
+			"with labelled keypoints): 1, 2, … up to `MAX`, the last group holding MAX or more",
+	}
 	sigmasFlag := &cli.StringFlag{
 		Name:  "sigmas",
 		Usage: "comma-separated per-keypoint OKS `SIGMAS` (default: the GT categories' \"sigmas\", else COCO's 17)",
@@ -62,7 +67,7 @@ func newEvalCmd() *cli.Command {
 			"prints its ten summary lines (or --json). When dypose wrote the results, the run settings it stored\n" +
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
-		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, errorsFlag, sigmasFlag,
+		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, errorsFlag, byPeopleFlag, sigmasFlag,
 			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag, paddingFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
@@ -71,6 +76,10 @@ func newEvalCmd() *cli.Command {
 				JSON:        c.Bool(jsonFlag.Name),
 				PerKeypoint: c.Bool(perKeypointFlag.Name),
 				Errors:      c.Bool(errorsFlag.Name),
+				ByPeople:    c.Int(byPeopleFlag.Name),
+			}
+			if opts.ByPeople < 0 {
+				return fmt.Errorf("eval: --%s %d, want a number of people >= 1", byPeopleFlag.Name, opts.ByPeople)
 			}
 			if s := c.String(sigmasFlag.Name); s != "" {
 				sig, err := parseSigmas(s)
@@ -118,6 +127,7 @@ type evalOptions struct {
 	JSON        bool
 	PerKeypoint bool
 	Errors      bool
+	ByPeople    int       // > 0: AP by people per image, groups 1 … ByPeople (eval.ByPeople)
 	Sigmas      []float64 // nil: from the ground truth
 }
 
@@ -182,6 +192,15 @@ func evaluateFiles(stdout, stderr io.Writer, opts evalOptions) error {
 	if opts.Errors {
 		if err := s.WriteErrors(note); err != nil {
 			return fmt.Errorf("eval: write error diagnosis: %w", err)
+		}
+	}
+	if opts.ByPeople > 0 {
+		groups, err := eval.ByPeople(gt, res, p, opts.ByPeople)
+		if err != nil {
+			return err
+		}
+		if err := eval.WritePeopleGroups(note, groups); err != nil {
+			return fmt.Errorf("eval: write the table by people per image: %w", err)
 		}
 	}
 	return nil

@@ -69,6 +69,18 @@ func TestEvalCommandJSON(t *testing.T) {
 	assert.Regexp(t, `(?m)^ hidden \(v=1\) +\d+ `, errOut, "error diagnosis goes to stderr with --json")
 }
 
+// The tiny fixture's two one-person images and one two-person image, each
+// group as evaluated on its own; with --json the table goes to stderr.
+func TestEvalCommandByPeople(t *testing.T) {
+	dir := filepath.Join(evalFixtures, "tiny")
+	out, errOut, err := runEvalApp(t, "eval", "--json", "--by-people", "2", "--gt", filepath.Join(dir, "gt.json"), "--results", filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	require.Equal(t, 1, strings.Count(out, "\n"), "stdout keeps the one JSON line")
+	assert.Contains(t, errOut, "  group  images  people      AP    AP50    AP75\n"+
+		"      1       2       2   0.126   0.252   0.000\n"+
+		"     2+       1       2   0.584   0.667   0.667\n")
+}
+
 func TestEvalCommandRunInfoAndEmpty(t *testing.T) {
 	gt := filepath.Join(evalFixtures, "tiny", "gt.json")
 	res := filepath.Join(t.TempDir(), "results.json")
@@ -102,6 +114,7 @@ func TestEvalCommandErrors(t *testing.T) {
 			wantErr: []string{"img.json", "image_id 99"}},
 		{name: "wrong keypoint length", args: []string{"--gt", gt, "--results", write("len.json", `[{"image_id": 7, "category_id": 1, "keypoints": [1,1,1], "score": 1}]`)},
 			wantErr: []string{"result 0", "3 keypoint values, want 51"}},
+		{name: "negative by-people", args: []string{"--gt", gt, "--results", "x.json", "--by-people", "-1"}, wantErr: []string{"--by-people -1"}},
 		{name: "bad sigmas", args: []string{"--gt", gt, "--results", "x.json", "--sigmas", "0.1,zero"}, wantErr: []string{"--sigmas", "sigma 1"}},
 	}
 	for _, tt := range tests {
