@@ -32,7 +32,7 @@ func (g PeopleGroup) Label() string {
 // more form the last group, and images with nobody to find are left out.
 // Each group is evaluated as pycocotools does with params.imgIds set to its
 // images, so a crowded scene's AP is not averaged away by the many easy
-// ones (the breakdown CrowdPose reports by its crowd index).
+// ones (much as CrowdPose splits its AP by a crowd index).
 func ByPeople(gt *GroundTruth, results []Result, p Params, maxGroup int) ([]PeopleGroup, error) {
 	if maxGroup < 1 {
 		return nil, fmt.Errorf("eval: by people: largest group %d, want at least 1", maxGroup)
@@ -74,7 +74,8 @@ func ByPeople(gt *GroundTruth, results []Result, p Params, maxGroup int) ([]Peop
 }
 
 // Subset returns the ground truth of the images for which keep is true:
-// their images and annotations in file order, every category.
+// their images and annotations in file order, every category (shared with
+// g, not copied: neither is modified after parsing).
 func (g *GroundTruth) Subset(keep func(imageID int64) bool) *GroundTruth {
 	sub := &GroundTruth{
 		Categories: g.Categories,
