@@ -37,40 +37,51 @@ func ByPeople(gt *GroundTruth, results []Result, p Params, maxGroup int) ([]Peop
 	if maxGroup < 1 {
 		return nil, fmt.Errorf("eval: by people: largest group %d, want at least 1", maxGroup)
 	}
+	if err := CheckResults(gt, results, len(p.Sigmas)); err != nil {
+		return nil, fmt.Errorf("eval: %w", err)
+	}
 	people := make(map[int64]int, len(gt.Images))
-	for _, a := range gt.Annotations {
-		if !a.IsCrowd && a.NumKeypoints > 0 && gt.HasImage(a.ImageID) && gt.HasCategory(a.CategoryID) {
+	most := 0
+	for i := range gt.Annotations {
+		a := &gt.Annotations[i]
+		if !a.ignored() && gt.HasImage(a.ImageID) && gt.HasCategory(a.CategoryID) {
 			people[a.ImageID]++
+			most = max(most, people[a.ImageID])
 		}
 	}
-	group := func(id int64) int { return min(people[id], maxGroup) }
-	groups := make([]PeopleGroup, 0, maxGroup)
-	for n := 1; n <= maxGroup; n++ {
-		g := PeopleGroup{People: n, Open: n == maxGroup}
-		for _, im := range gt.Images {
-			if group(im.ID) == n {
-				g.Images++
-				g.Persons += people[im.ID]
-			}
-		}
+	// Groups above the most crowded image would be empty: a large MAX
+	// costs nothing.
+	n := min(maxGroup, most)
+	group := func(id int64) int { return min(people[id], maxGroup) } // 0: nobody
+	groups := make([]PeopleGroup, n+1)
+	for k := range groups {
+		groups[k] = PeopleGroup{People: k, Open: k == maxGroup}
+	}
+	for _, im := range gt.Images {
+		g := &groups[group(im.ID)]
+		g.Images++
+		g.Persons += people[im.ID]
+	}
+	res := make([][]Result, n+1)
+	for _, r := range results {
+		k := group(r.ImageID)
+		res[k] = append(res[k], r)
+	}
+	out := make([]PeopleGroup, 0, n)
+	for k := 1; k <= n; k++ {
+		g := groups[k]
 		if g.Images == 0 {
 			continue
 		}
-		sub := gt.Subset(func(id int64) bool { return group(id) == n })
-		var res []Result
-		for _, r := range results {
-			if group(r.ImageID) == n {
-				res = append(res, r)
-			}
-		}
-		s, err := Evaluate(sub, res, p)
+		sub := gt.Subset(func(id int64) bool { return group(id) == k })
+		s, err := Evaluate(sub, res[k], p)
 		if err != nil {
 			return nil, fmt.Errorf("eval: images with %s people: %w", g.Label(), err)
 		}
 		g.Summary = s
-		groups = append(groups, g)
+		out = append(out, g)
 	}
-	return groups, nil
+	return out, nil
 }
 
 // Subset returns the ground truth of the images for which keep is true:

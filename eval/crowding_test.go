@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,8 +75,15 @@ func TestByPeople(t *testing.T) {
 	require.NoError(t, WritePeopleGroups(&b, groups))
 	assert.Contains(t, b.String(), "      2       2       4   0.505   0.505   0.505\n")
 
+	groups, err = ByPeople(gt, res, p, math.MaxInt)
+	require.NoError(t, err, "groups above the most crowded image are never allocated")
+	require.Len(t, groups, 2)
+	assert.Equal(t, "2", groups[1].Label())
+
 	_, err = ByPeople(gt, res, p, 0)
 	assert.ErrorContains(t, err, "largest group 0")
+	_, err = ByPeople(gt, append(res, exact(9, 100, 0.9)), p, 2)
+	assert.ErrorContains(t, err, "image_id 9", "a result on an image the ground truth lacks")
 }
 
 func TestSubset(t *testing.T) {

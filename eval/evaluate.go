@@ -234,7 +234,7 @@ func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
 		// outside the range; sorted non-ignored first, stable.
 		ign := func(gi int32) bool {
 			g := &e.gt.Annotations[gi]
-			return g.IsCrowd || g.NumKeypoints == 0 || g.Area < rng.Lo || g.Area > rng.Hi
+			return g.ignored() || g.Area < rng.Lo || g.Area > rng.Hi
 		}
 		n := 0
 		for j, gi := range gts {

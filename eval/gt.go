@@ -29,6 +29,10 @@ type Annotation struct {
 	IsCrowd      bool // crowd regions are ignored and absorb any number of detections
 }
 
+// ignored reports whether the evaluation ignores a in every area range, as
+// pycocotools does: a crowd region, or a person without labelled keypoints.
+func (a *Annotation) ignored() bool { return a.IsCrowd || a.NumKeypoints == 0 }
+
 // Category is one entry of "categories". Keypoints and Skeleton are COCO's
 // metadata. Sigmas is a dypose extension: per-keypoint OKS sigmas for a
 // keypoint set other than COCO's 17 (see GroundTruth.Sigmas).
