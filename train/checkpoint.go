@@ -22,9 +22,11 @@ const (
 // Tensor name prefixes and metadata keys of a training checkpoint. The
 // model's tensors are stored under their own names, so pose.Load reads a
 // training checkpoint too after stripping; the optimiser's go under
-// "optim.".
+// "optim." and the weight average's (Config.EMADecay) under "ema.".
 const (
 	optimPrefix = "optim."
+	emaPrefix   = "ema."
+	metaEMA     = "train.ema_updates"
 	metaEpoch   = "train.epoch" // epochs completed
 	metaIter    = "train.iter"  // iterations completed
 	metaSeed    = "train.seed"
@@ -53,11 +55,17 @@ type state struct {
 	Config    Config
 }
 
-// saveCheckpoint writes the model, the optimiser state and st atomically.
-func saveCheckpoint(path string, m *pose.Model, opt *nn.Adam, st state) error {
+// saveCheckpoint writes the model, the optimiser state, the weight
+// average (when ema is not nil) and st atomically.
+func saveCheckpoint(path string, m *pose.Model, opt *nn.Adam, ema *nn.EMA, st state) error {
 	tensors := nn.StateDict(m.Params())
 	for k, t := range opt.State() {
 		tensors[optimPrefix+k] = t
+	}
+	if ema != nil {
+		for k, t := range ema.State() {
+			tensors[emaPrefix+k] = t
+		}
 	}
 	cfg, err := json.Marshal(st.Config)
 	if err != nil {
@@ -76,16 +84,21 @@ func saveCheckpoint(path string, m *pose.Model, opt *nn.Adam, st state) error {
 		metaSeen:      strconv.Itoa(st.Seen),
 		metaSeconds:   strconv.FormatFloat(st.Seconds, 'g', -1, 64),
 	}
+	if ema != nil {
+		md[metaEMA] = strconv.Itoa(ema.Updates)
+	}
 	if err := nn.WriteSafetensors(path, tensors, md, nn.WriteOptions{}); err != nil {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
 	return nil
 }
 
-// loadCheckpoint restores m and opt from a checkpoint written by
-// saveCheckpoint. It refuses a checkpoint of another architecture
-// (pose.ErrArchMismatch) and changes nothing on error.
-func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
+// loadCheckpoint restores m, opt and ema (when not nil) from a checkpoint
+// written by saveCheckpoint. It refuses a checkpoint of another
+// architecture (pose.ErrArchMismatch), and one without a weight average
+// when ema is not nil; a run without one ignores the checkpoint's. It
+// changes nothing on error.
+func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam, ema *nn.EMA) (state, error) {
 	var st state
 	tf, err := nn.ReadSafetensors(path)
 	if err != nil {
@@ -123,27 +136,54 @@ func loadCheckpoint(path string, m *pose.Model, opt *nn.Adam) (state, error) {
 	if err := errors.Join(errs...); err != nil {
 		return st, fmt.Errorf("train: resume %s: bad metadata: %w", path, err)
 	}
-	model, optim := map[string]*nn.Tensor{}, map[string]*nn.Tensor{}
+	model, optim, avg := map[string]*nn.Tensor{}, map[string]*nn.Tensor{}, map[string]*nn.Tensor{}
 	for k, t := range tf.Tensors {
 		if o, ok := strings.CutPrefix(k, optimPrefix); ok {
 			optim[o] = t
+		} else if a, ok := strings.CutPrefix(k, emaPrefix); ok {
+			avg[a] = t
 		} else {
 			model[k] = t
 		}
 	}
-	// LoadStateDict and LoadState are each all-or-nothing; keep a copy of
-	// the weights so that a bad optimiser state leaves the model unchanged.
+	emaUpdates := 0
+	if ema != nil {
+		v, ok := tf.Metadata[metaEMA]
+		if !ok {
+			return st, fmt.Errorf("train: resume %s: the checkpoint keeps no weight average; resume with ema_decay 0 or train from the start", path)
+		}
+		if emaUpdates, err = strconv.Atoi(v); err != nil {
+			return st, fmt.Errorf("train: resume %s: bad metadata %s: %w", path, metaEMA, err)
+		}
+	}
+	// The weights, the average and the optimiser state each load
+	// all-or-nothing, the optimiser's last; keep a copy of the first two so
+	// that a bad optimiser state leaves everything unchanged.
 	backup := maps.Clone(nn.StateDict(m.Params()))
+	if ema != nil {
+		for k, t := range ema.State() {
+			backup[emaPrefix+k] = t
+		}
+	}
 	saved := make(map[string][]float32, len(backup))
 	for k, t := range backup {
 		saved[k] = append([]float32(nil), t.Data...)
 	}
-	if err := nn.LoadStateDict(m.Params(), model); err != nil {
-		return st, fmt.Errorf("train: resume %s: %w", path, err)
+	err = nn.LoadStateDict(m.Params(), model)
+	var priorUpdates int
+	if err == nil && ema != nil {
+		priorUpdates = ema.Updates
+		err = ema.LoadState(avg, emaUpdates)
 	}
-	if err := opt.LoadState(optim); err != nil {
+	if err == nil {
+		err = opt.LoadState(optim)
+	}
+	if err != nil {
 		for k, t := range backup {
 			copy(t.Data, saved[k])
+		}
+		if ema != nil {
+			ema.Updates = priorUpdates
 		}
 		return st, fmt.Errorf("train: resume %s: %w", path, err)
 	}
@@ -165,7 +205,7 @@ func ExportHalf(src, dst string) error {
 		return fmt.Errorf("train: export %s: not a dypose model checkpoint (no %s metadata)", src, pose.MetaArch)
 	}
 	for k := range tf.Tensors {
-		if strings.HasPrefix(k, optimPrefix) {
+		if strings.HasPrefix(k, optimPrefix) || strings.HasPrefix(k, emaPrefix) {
 			return fmt.Errorf("train: export %s: a training checkpoint; export %s", src, BestCheckpoint)
 		}
 	}
@@ -190,7 +230,7 @@ func loadInit(path string, m *pose.Model) error {
 	}
 	model := map[string]*nn.Tensor{}
 	for k, t := range tf.Tensors {
-		if !strings.HasPrefix(k, optimPrefix) {
+		if !strings.HasPrefix(k, optimPrefix) && !strings.HasPrefix(k, emaPrefix) {
 			model[k] = t
 		}
 	}

@@ -61,6 +61,11 @@ type Config struct {
 	WarmupIters int     `json:"warmup_iters" yaml:"warmup_iters"` // 500
 	WarmupRatio float64 `json:"warmup_ratio" yaml:"warmup_ratio"` // 0.001
 	ClipNorm    float64 `json:"clip_norm" yaml:"clip_norm"`       // global gradient-norm clip; 0 = off
+	// EMADecay keeps a moving average of the weights (nn.EMA) after every
+	// step and validates, picks and saves best.safetensors from it instead
+	// of the raw weights; last.safetensors keeps both, so resuming is exact.
+	// 0: off (the paper's recipe has none); mmpose's RTMPose uses 0.9998.
+	EMADecay float64 `json:"ema_decay" yaml:"ema_decay"`
 	// LossWeight multiplies the loss before back-propagation (mmpose's
 	// loss_weight); 1. Adam is blind to the loss scale except through its
 	// ε (1e-8): from scratch, SimpleBaseline's head (final layer N(0, 0.001))
@@ -216,6 +221,9 @@ func (c Config) Validate() error {
 	}
 	if c.Replicas < 0 || c.Replicas > c.Batch {
 		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))
+	}
+	if c.EMADecay < 0 || c.EMADecay >= 1 {
+		bad = append(bad, fmt.Sprintf("ema_decay %v, want 0 (off) or in (0, 1)", c.EMADecay))
 	}
 	if c.OHKMTopK < 0 {
 		bad = append(bad, fmt.Sprintf("ohkm_topk %d, want ≥ 0", c.OHKMTopK))

@@ -26,6 +26,7 @@ func TestDefaultIsPaperRecipe(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, [4]int{192, 256, 48, 64}, [4]int{g.InputW, g.InputH, g.HeatmapW, g.HeatmapH})
 	assert.InDelta(t, 0.0, d.ClipNorm, 0, "clipping off by default")
+	assert.InDelta(t, 0.0, d.EMADecay, 0, "no weight average in the paper's recipe")
 	assert.InDelta(t, 1.0, d.LossWeight, 0)
 	assert.Equal(t, coco.DefaultAugmentation(), d.Augmentation(), "SimpleBaseline's augmentation")
 	assert.InDelta(t, 1.25, g.BoxPadding, 0, "SimpleBaseline's box padding")
@@ -117,6 +118,8 @@ func TestValidateConfig(t *testing.T) {
 		{"negative clip", func(c *Config) { c.ClipNorm = -1 }},
 		{"bad input", func(c *Config) { c.Input = "100x100" }},
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
+		{"ema decay 1", func(c *Config) { c.EMADecay = 1 }},
+		{"negative ema decay", func(c *Config) { c.EMADecay = -0.5 }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
 		{"ohkm from an epoch without top-k", func(c *Config) { c.OHKMFromEpoch = 3 }},
 		{"ohkm from after the last epoch", func(c *Config) { c.OHKMTopK, c.OHKMFromEpoch = 8, c.Epochs+1 }},

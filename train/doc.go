@@ -19,24 +19,27 @@
 // Every random choice comes from Config.Seed: the initial weights, and for
 // epoch e the sample order and augmentation from (Seed, e). A run's state
 // is therefore its weights, the optimiser's moments and step, and the
-// (epoch, batch) it reached; last.safetensors holds exactly that (model
-// tensors under their own names, optimiser state under "optim.", counters
-// and the config in the metadata), written atomically every epoch and
-// when the context ends. Resuming from it skips the batches already seen
-// and reproduces an uninterrupted run's losses bit for bit.
-// best.safetensors is a model-only checkpoint (pose.Load) of the epoch
-// with the best validation AP.
+// (epoch, batch) it reached, with the weight average when
+// Config.EMADecay keeps one; last.safetensors holds exactly that (model
+// tensors under their own names, optimiser state under "optim.", the
+// average under "ema.", counters and the config in the metadata), written
+// atomically every epoch and when the context ends. Resuming from it skips
+// the batches already seen and reproduces an uninterrupted run's losses
+// bit for bit. best.safetensors is a model-only checkpoint (pose.Load) of
+// the epoch with the best validation AP: of the average when there is one,
+// which is what validation evaluates.
 //
 // # Parallelism
 //
-// One model replica trains on each batch; the layers spread each
+// By default one model trains on each batch; the layers spread each
 // operation over the cores themselves (OpenBLAS GEMM threads,
 // nn.ParallelFor over channels and planes in convolutions, BN, DY-ReLU and
 // Adam), and the coco.Loader decodes and augments the next batches in
-// parallel goroutines. BN statistics are the whole batch's, as in PyTorch
-// on one device. Per-core replicas with summed gradients would change the
-// BN statistics (per-replica batches) and double the activation memory for
-// no gain on the two cores the layers already keep busy.
+// parallel goroutines. Config.Replicas cuts each batch into slices that
+// copies of the model sharing its weights train at once, their gradients
+// summed before the step and their BatchNorm layers synchronised
+// (nn.BatchSync), so the statistics stay the whole batch's, as in PyTorch
+// on one device.
 //
 // # Errors
 //

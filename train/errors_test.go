@@ -46,6 +46,7 @@ func TestTrainBadInput(t *testing.T) {
 			c.Arch, c.Resume = "mnv3-small-baseline-w0.25-hc16", last
 		}, pose.ErrArchMismatch.Error()},
 		{"resume other seed", func(c *Config) { c.Seed, c.Resume = 9, last }, "seed"},
+		{"resume without the average asked for", func(c *Config) { c.EMADecay, c.Resume = 0.9, last }, "no weight average"},
 		{"resume model-only checkpoint", func(c *Config) { c.Resume = filepath.Join(prev.Out, BestCheckpoint) }, "model-only"},
 		{"resume missing file", func(c *Config) { c.Resume = filepath.Join(prev.Out, "nope.safetensors") }, "resume"},
 		{"out is a file", func(c *Config) { c.Out = filepath.Join(file, "run") }, "run directory"},

@@ -110,8 +110,12 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 			return nil, err
 		}
 	}
+	var ema *nn.EMA
+	if cfg.EMADecay > 0 {
+		ema = nn.NewEMA(m.Params(), cfg.EMADecay) // after --init: the average starts at its weights
+	}
 	if cfg.Resume != "" {
-		rs, err := loadCheckpoint(cfg.Resume, m, opt)
+		rs, err := loadCheckpoint(cfg.Resume, m, opt, ema)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +134,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 		return nil, err
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
-	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, sched: schedule(cfg, itersPerEpoch),
+	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, ema: ema, sched: schedule(cfg, itersPerEpoch),
 		reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
@@ -142,6 +146,7 @@ type Trainer struct {
 	geom    coco.Geometry
 	model   *pose.Model
 	adam    *nn.Adam
+	ema     *nn.EMA // nil unless Config.EMADecay > 0
 	sched   nn.Schedule
 	reps    []*replica      // reps[0].model is model
 	syncs   []*nn.BatchSync // of the replicas' BatchNorm layers
@@ -200,23 +205,8 @@ func (t *Trainer) run(ctx context.Context) (*Result, error) {
 		}
 		last := epoch+1 == t.cfg.Epochs
 		if (t.cfg.ValEvery > 0 && (epoch+1)%t.cfg.ValEvery == 0) || last {
-			s, err := t.val.Run(ctx, t.model)
-			if err != nil {
+			if err := t.validate(ctx, epoch, &em); err != nil {
 				return &t.res, err
-			}
-			ap := s.Stats[0]
-			em.AP = &ap
-			em.Val = map[string]float64{}
-			for i, name := range eval.StatNames {
-				em.Val[name] = s.Stats[i]
-			}
-			if ap > t.st.BestAP {
-				t.st.BestAP, t.st.BestEpoch = ap, epoch+1
-				t.res.BestAP, t.res.BestEpoch = ap, epoch+1
-				if err := t.model.Save(filepath.Join(t.cfg.Out, BestCheckpoint), map[string]string{
-					metaEpoch: strconv.Itoa(epoch + 1), metaBestAP: strconv.FormatFloat(ap, 'g', -1, 64)}); err != nil {
-					return &t.res, fmt.Errorf("train: %w", err)
-				}
 			}
 		}
 		t.st.Epoch, t.st.Step, t.st.LossSum, t.st.Seen, t.st.Seconds = epoch+1, 0, 0, 0, 0
@@ -237,7 +227,38 @@ func (t *Trainer) run(ctx context.Context) (*Result, error) {
 }
 
 func (t *Trainer) saveLast() error {
-	return saveCheckpoint(filepath.Join(t.cfg.Out, LastCheckpoint), t.model, t.adam, t.st)
+	return saveCheckpoint(filepath.Join(t.cfg.Out, LastCheckpoint), t.model, t.adam, t.ema, t.st)
+}
+
+// validate evaluates the model after epoch (0-based) into em and saves
+// best.safetensors at a new best AP. With a weight average it is the
+// average that is evaluated and saved; the training weights come back
+// after, whatever happens.
+func (t *Trainer) validate(ctx context.Context, epoch int, em *EpochMetrics) error {
+	if t.ema != nil {
+		t.ema.Swap()
+		defer t.ema.Swap()
+	}
+	s, err := t.val.Run(ctx, t.model)
+	if err != nil {
+		return err
+	}
+	ap := s.Stats[0]
+	em.AP = &ap
+	em.Val = map[string]float64{}
+	for i, name := range eval.StatNames {
+		em.Val[name] = s.Stats[i]
+	}
+	if ap <= t.st.BestAP {
+		return nil
+	}
+	t.st.BestAP, t.st.BestEpoch = ap, epoch+1
+	t.res.BestAP, t.res.BestEpoch = ap, epoch+1
+	if err := t.model.Save(filepath.Join(t.cfg.Out, BestCheckpoint), map[string]string{
+		metaEpoch: strconv.Itoa(epoch + 1), metaBestAP: strconv.FormatFloat(ap, 'g', -1, 64)}); err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	return nil
 }
 
 // epoch trains one epoch from batch t.st.Step on (0 unless resuming an
@@ -297,6 +318,9 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 			clipGradNorm(params, t.cfg.ClipNorm)
 		}
 		t.adam.Step()
+		if t.ema != nil {
+			t.ema.Update()
+		}
 		ld.Release(b)
 		t.st.Iter++
 		t.st.Step = step + 1

@@ -77,19 +77,22 @@ func mean(v []float64) float64 {
 
 // TestResumeExact checks that stopping and resuming gives the losses and
 // weights of an uninterrupted run, both at an epoch boundary and mid-epoch,
-// with one model and with data-parallel replicas.
+// with one model, with data-parallel replicas, and with a weight average.
 func TestResumeExact(t *testing.T) {
 	data := tinyData(t, 3, 1)
-	for _, replicas := range []int{1, 2} {
-		t.Run(fmt.Sprintf("replicas %d", replicas), func(t *testing.T) {
-			testResumeExact(t, data, replicas)
+	for _, tc := range []struct {
+		replicas int
+		ema      float64
+	}{{1, 0}, {2, 0}, {2, 0.9}} {
+		t.Run(fmt.Sprintf("replicas %d ema %v", tc.replicas, tc.ema), func(t *testing.T) {
+			testResumeExact(t, data, tc.replicas, tc.ema)
 		})
 	}
 }
 
-func testResumeExact(t *testing.T, data string, replicas int) {
+func testResumeExact(t *testing.T, data string, replicas int, ema float64) {
 	full := tinyConfig(data, t.TempDir())
-	full.Batch, full.Replicas = 2, replicas
+	full.Batch, full.Replicas, full.EMADecay = 2, replicas, ema
 	want, err := Train(context.Background(), full, Options{})
 	require.NoError(t, err)
 	nb := len(want.Losses) / full.Epochs
@@ -104,7 +107,7 @@ func testResumeExact(t *testing.T, data string, replicas int) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(data, t.TempDir())
-			cfg.Batch, cfg.Replicas = 2, replicas
+			cfg.Batch, cfg.Replicas, cfg.EMADecay = 2, replicas, ema
 			first, err := Train(context.Background(), cfg, Options{MaxIters: tc.stop})
 			require.NoError(t, err)
 			require.Len(t, first.Losses, tc.stop)
@@ -119,12 +122,58 @@ func testResumeExact(t *testing.T, data string, replicas int) {
 			b, err := os.ReadFile(filepath.Join(cfg.Out, BestCheckpoint))
 			require.NoError(t, err)
 			assert.Equal(t, a, b, "same final weights")
+			assert.Equal(t, lastTensors(t, full.Out), lastTensors(t, cfg.Out), "same weights, optimiser state and average")
 			hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), full.Epochs)
 			require.NoError(t, err)
 			require.Len(t, hist, full.Epochs, "metrics.jsonl continues across the resume")
 			assert.InDelta(t, want.Epochs[1].Loss, hist[1].Loss, 0)
 		})
 	}
+}
+
+// lastTensors returns the tensors of dir's last.safetensors.
+func lastTensors(t *testing.T, dir string) map[string][]float32 {
+	t.Helper()
+	tf, err := nn.ReadSafetensors(filepath.Join(dir, LastCheckpoint))
+	require.NoError(t, err)
+	out := make(map[string][]float32, len(tf.Tensors))
+	for k, v := range tf.Tensors {
+		out[k] = v.Data
+	}
+	return out
+}
+
+// TestEMA checks that a weight average leaves training alone (the losses
+// of a plain run, validating between epochs) and is what best.safetensors
+// holds: the last checkpoint keeps it beside the training weights.
+func TestEMA(t *testing.T) {
+	data := tinyData(t, 3, 1)
+	run := func(ema float64, epochs int) (*Result, string) {
+		cfg := tinyConfig(data, t.TempDir())
+		cfg.Batch, cfg.Replicas, cfg.EMADecay, cfg.Epochs, cfg.ValEvery = 2, 2, ema, epochs, 1
+		res, err := Train(context.Background(), cfg, Options{})
+		require.NoError(t, err)
+		return res, cfg.Out
+	}
+	plain, _ := run(0, 2)
+	avg, _ := run(0.9, 2)
+	assert.InDeltaSlice(t, plain.Losses, avg.Losses, 0, "the average does not change the training weights")
+
+	_, out := run(0.9, 1) // one epoch: best.safetensors is its only validation
+	last := lastTensors(t, out)
+	best, err := nn.ReadSafetensors(filepath.Join(out, BestCheckpoint))
+	require.NoError(t, err)
+	require.NotEmpty(t, best.Tensors)
+	differ := 0
+	for k, v := range best.Tensors {
+		assert.Equal(t, last[emaPrefix+k], v.Data, "best holds the average of %s", k)
+		if !assert.ObjectsAreEqual(last[k], v.Data) {
+			differ++
+		}
+	}
+	assert.Positive(t, differ, "the average is not the training weights")
+	assert.NoError(t, ExportHalf(filepath.Join(out, BestCheckpoint), filepath.Join(out, HalfCheckpoint)))
+	assert.ErrorContains(t, ExportHalf(filepath.Join(out, LastCheckpoint), filepath.Join(out, "x.safetensors")), "training checkpoint")
 }
 
 func TestPlotRun(t *testing.T) {

@@ -32,6 +32,7 @@ func newTrainCmd() *cli.Command {
 	warmIters := &cli.IntFlag{Name: "warmup-iters", Value: d.WarmupIters, Usage: "linear warm-up iterations (0: none)"}
 	warmRatio := &cli.Float64Flag{Name: "warmup-ratio", Value: d.WarmupRatio, Usage: "warm-up starting fraction of the learning rate"}
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
+	ema := &cli.Float64Flag{Name: "ema-decay", Value: d.EMADecay, Usage: "keep a moving average of the weights with this decay (e.g. 0.999) and validate and save best.safetensors from it (0: off)"}
 	ohkmFrom := &cli.IntFlag{Name: "ohkm-from-epoch", Value: d.OHKMFromEpoch, Usage: "mine hard keypoints (--ohkm-topk) only from epoch `E` on (1-based; 0: every epoch)"}
 	ohkm := &cli.IntFlag{Name: "ohkm-topk", Value: d.OHKMTopK, Usage: "online hard keypoint mining: each sample's loss is the mean of its `K` worst joints (SimpleBaseline's JointsOHKMMSELoss uses 8; 0: off)"}
 	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
@@ -57,7 +58,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -115,6 +116,9 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(clip) {
 				cfg.ClipNorm = c.Float64(clip.Name)
+			}
+			if set(ema) {
+				cfg.EMADecay = c.Float64(ema.Name)
 			}
 			if set(ohkm) {
 				cfg.OHKMTopK = c.Int(ohkm.Name)
