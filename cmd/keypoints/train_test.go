@@ -46,6 +46,7 @@ func TestTrainCommand(t *testing.T) {
 		{"no data", []string{"--out", run}, "data"},
 		{"validate-only without model", []string{"--validate-only", "--data", data}, "--init"},
 		{"more replicas than the batch", []string{"--data", data, "--out", run, "--batch", "2", "--replicas", "3"}, "replicas 3"},
+		{"ema decay 1", []string{"--data", data, "--out", run, "--ema-decay", "1"}, "ema_decay 1"},
 		{"bad milestones", []string{"--data", data, "--out", run, "--milestones", "1,x"}, "milestones"},
 		{"bad config", []string{"--data", data, "--out", run, "--config", filepath.Join(run, "nope.json")}, "config"},
 		{"resume other arch", []string{"--data", data, "--out", t.TempDir(), "--arch", "mnv3-small-baseline-w0.25-hc16",
