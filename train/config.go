@@ -222,7 +222,7 @@ func (c Config) Validate() error {
 	if c.Replicas < 0 || c.Replicas > c.Batch {
 		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))
 	}
-	if c.EMADecay < 0 || c.EMADecay >= 1 {
+	if !(c.EMADecay >= 0 && c.EMADecay < 1) { // NaN too
 		bad = append(bad, fmt.Sprintf("ema_decay %v, want 0 (off) or in (0, 1)", c.EMADecay))
 	}
 	if c.OHKMTopK < 0 {

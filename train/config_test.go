@@ -120,6 +120,7 @@ func TestValidateConfig(t *testing.T) {
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
 		{"ema decay 1", func(c *Config) { c.EMADecay = 1 }},
 		{"negative ema decay", func(c *Config) { c.EMADecay = -0.5 }},
+		{"NaN ema decay", func(c *Config) { c.EMADecay = math.NaN() }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
 		{"ohkm from an epoch without top-k", func(c *Config) { c.OHKMFromEpoch = 3 }},
 		{"ohkm from after the last epoch", func(c *Config) { c.OHKMTopK, c.OHKMFromEpoch = 8, c.Epochs+1 }},
