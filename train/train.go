@@ -135,26 +135,27 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, ema: ema, sched: schedule(cfg, itersPerEpoch),
-		reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
+		itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
 // Trainer holds a run's state between epochs.
 type Trainer struct {
-	cfg     Config
-	opt     Options
-	geom    coco.Geometry
-	model   *pose.Model
-	adam    *nn.Adam
-	ema     *nn.EMA // nil unless Config.EMADecay > 0
-	sched   nn.Schedule
-	reps    []*replica      // reps[0].model is model
-	syncs   []*nn.BatchSync // of the replicas' BatchNorm layers
-	samples []coco.Sample
-	val     *Validator
-	st      state
-	history []EpochMetrics
-	res     Result
+	cfg           Config
+	opt           Options
+	geom          coco.Geometry
+	model         *pose.Model
+	adam          *nn.Adam
+	ema           *nn.EMA // nil unless Config.EMADecay > 0
+	sched         nn.Schedule
+	itersPerEpoch int
+	reps          []*replica      // reps[0].model is model
+	syncs         []*nn.BatchSync // of the replicas' BatchNorm layers
+	samples       []coco.Sample
+	val           *Validator
+	st            state
+	history       []EpochMetrics
+	res           Result
 }
 
 // schedule builds the learning-rate schedule of cfg for epochs of
@@ -206,6 +207,13 @@ func (t *Trainer) run(ctx context.Context) (*Result, error) {
 		last := epoch+1 == t.cfg.Epochs
 		if (t.cfg.ValEvery > 0 && (epoch+1)%t.cfg.ValEvery == 0) || last {
 			if err := t.validate(ctx, epoch, &em); err != nil {
+				// Interrupted (or failed) in validation: keep the epoch's
+				// training. The state still says "epoch trained to its last
+				// batch", so Resume loads nothing and validates again.
+				t.st.Seconds = em.Seconds
+				if cerr := t.saveLast(); cerr != nil {
+					return &t.res, errors.Join(err, cerr)
+				}
 				return &t.res, err
 			}
 		}
@@ -252,12 +260,14 @@ func (t *Trainer) validate(ctx context.Context, epoch int, em *EpochMetrics) err
 	if ap <= t.st.BestAP {
 		return nil
 	}
-	t.st.BestAP, t.st.BestEpoch = ap, epoch+1
-	t.res.BestAP, t.res.BestEpoch = ap, epoch+1
+	// The best AP is recorded only once its file is written, so a
+	// checkpoint never names a best that best.safetensors does not hold.
 	if err := t.model.Save(filepath.Join(t.cfg.Out, BestCheckpoint), map[string]string{
 		metaEpoch: strconv.Itoa(epoch + 1), metaBestAP: strconv.FormatFloat(ap, 'g', -1, 64)}); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
+	t.st.BestAP, t.st.BestEpoch = ap, epoch+1
+	t.res.BestAP, t.res.BestEpoch = ap, epoch+1
 	return nil
 }
 
@@ -267,6 +277,11 @@ func (t *Trainer) validate(ctx context.Context, epoch int, em *EpochMetrics) err
 // false when Options.MaxIters stopped it.
 func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, error) {
 	em := EpochMetrics{Epoch: epoch + 1}
+	prior := time.Duration(t.st.Seconds * float64(time.Second))
+	if t.st.Step >= t.itersPerEpoch {
+		// Stopped in validation after the last batch: nothing to load.
+		return t.finishEpoch(em, epoch, prior), true, nil
+	}
 	aug := t.cfg.Augmentation()
 	ld, err := coco.NewLoader(t.samples, coco.LoaderOptions{
 		BatchSize: t.cfg.Batch, Workers: t.cfg.Workers, Seed: epochSeed(t.st.Seed, epoch),
@@ -277,7 +292,7 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 		return em, false, fmt.Errorf("train: %w", err)
 	}
 	defer ld.Close()
-	nb := ld.BatchesPerEpoch()
+	nb := t.itersPerEpoch
 	topK := 0
 	if epoch+1 >= t.cfg.OHKMFromEpoch {
 		topK = t.cfg.OHKMTopK
@@ -292,7 +307,6 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 		every = defaultProgressEvery
 	}
 	start := time.Now()
-	prior := time.Duration(t.st.Seconds * float64(time.Second))
 	firstStep := t.st.Step
 	for step := 0; ; step++ {
 		b, err := ld.Next(ctx)
@@ -327,7 +341,6 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 		t.st.LossSum += float64(l)
 		t.st.Seen += b.N
 		t.res.Losses = append(t.res.Losses, float64(l))
-		em.LR = lr
 		if t.st.Step%every == 0 || t.st.Step == nb {
 			t.progress(epoch, t.st.Step-firstStep, t.st.Step, nb, lr, time.Since(start))
 		}
@@ -335,17 +348,29 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 			t.st.Seconds = (prior + time.Since(start)).Seconds()
 			return em, false, nil
 		}
+		if t.st.Step == nb {
+			break // not waiting for io.EOF: a cancellation from now on lands in validation
+		}
 	}
 	if skipped, err := ld.Skipped(); skipped > 0 && t.st.Seen == 0 {
 		return em, false, fmt.Errorf("train: epoch %d: every sample failed to load: %w", epoch+1, err)
 	}
+	return t.finishEpoch(em, epoch, prior+time.Since(start)), true, nil
+}
+
+// finishEpoch fills em from the state of an epoch trained to its end in
+// the given time (this run's and before a resume).
+func (t *Trainer) finishEpoch(em EpochMetrics, epoch int, took time.Duration) EpochMetrics {
 	em.Iter = t.st.Iter
 	if t.st.Step > 0 {
 		em.Loss = t.st.LossSum / float64(t.st.Step)
+		em.LR = t.sched.LR(epoch, t.st.Iter-1) // the last iteration's, also when it ran before a resume
 	}
-	em.Seconds = (prior + time.Since(start)).Seconds()
-	em.SamplesPerSec = float64(t.st.Seen) / em.Seconds
-	return em, true, nil
+	em.Seconds = took.Seconds()
+	if em.Seconds > 0 {
+		em.SamplesPerSec = float64(t.st.Seen) / em.Seconds
+	}
+	return em
 }
 
 // defaultProgressEvery is the progress interval in iterations.

@@ -73,6 +73,9 @@ func (v *Validator) evaluate(ctx context.Context, predict func(b *coco.Batch) []
 	byImage := map[int64][]eval.Person{}
 	var order []int64
 	for {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("train: validation: %w", err) // Next may still hand out ready batches
+		}
 		b, err := ld.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
