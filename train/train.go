@@ -273,8 +273,9 @@ func (t *Trainer) validate(ctx context.Context, epoch int, em *EpochMetrics) err
 
 // epoch trains one epoch from batch t.st.Step on (0 unless resuming an
 // interrupted epoch: the loader's output depends only on the seed and the
-// epoch, so skipping the batches already seen continues exactly). done is
-// false when Options.MaxIters stopped it.
+// epoch, so skipping the batches already seen continues exactly); an epoch
+// trained to its last batch before a stop in validation returns at once.
+// done is false when Options.MaxIters stopped it.
 func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, error) {
 	em := EpochMetrics{Epoch: epoch + 1}
 	prior := time.Duration(t.st.Seconds * float64(time.Second))
