@@ -9,9 +9,14 @@ import (
 // AdamConfig holds Adam's hyper-parameters. WeightDecay is Adam's L2 term
 // (added to the gradient) unless Decoupled is set, which makes the
 // optimiser AdamW (p −= LR·WeightDecay·p before the Adam step).
+// ExemptVectors leaves one-dimensional parameters (biases, BatchNorm's
+// weight and bias) out of the decay, as PyTorch does with a second
+// parameter group of weight_decay 0 (mmpose's norm_decay_mult=0,
+// bias_decay_mult=0): decay there would pull the layers' output scales
+// and offsets towards zero rather than keep the weights' norm in check.
 type AdamConfig struct {
 	LR, Beta1, Beta2, Eps, WeightDecay float64
-	Decoupled                          bool
+	Decoupled, ExemptVectors           bool
 }
 
 // DefaultAdam returns torch.optim.Adam's defaults: LR 1e-3, betas (0.9,
@@ -36,6 +41,7 @@ type Adam struct {
 	cfg    AdamConfig
 	params []*Param // trainable only
 	m, v   []*Tensor
+	decays []bool // per parameter: whether WeightDecay applies
 	step   int
 	chunks []adamChunk
 }
@@ -62,6 +68,7 @@ func NewAdam(params []*Param, cfg AdamConfig) *Adam {
 		seen[p.Name] = true
 		i := len(a.params)
 		a.params = append(a.params, p)
+		a.decays = append(a.decays, !cfg.ExemptVectors || len(p.Value.Shape) > 1)
 		a.m = append(a.m, New(p.Value.Shape...))
 		a.v = append(a.v, New(p.Value.Shape...))
 		for lo := 0; lo < p.Value.Len(); lo += adamChunkLen {
@@ -102,9 +109,10 @@ func (a *Adam) Step() {
 			g := p.Grad.Data[ch.lo:ch.hi]
 			m := a.m[ch.p].Data[ch.lo:ch.hi]
 			v := a.v[ch.p].Data[ch.lo:ch.hi]
+			noDecay := c.WeightDecay == 0 || !a.decays[ch.p]
 			for i, gi := range g {
 				switch {
-				case c.WeightDecay == 0:
+				case noDecay:
 				case c.Decoupled:
 					w[i] *= decay
 				default:

@@ -201,3 +201,41 @@ func BenchmarkAdamStep(b *testing.B) {
 		opt.Step()
 	}
 }
+
+// TestAdamExemptVectors checks that ExemptVectors takes the decay off the
+// one-dimensional parameters only: each parameter must follow, step for
+// step, an optimiser that holds it alone with the decay it should get.
+func TestAdamExemptVectors(t *testing.T) {
+	for _, decoupled := range []bool{false, true} {
+		t.Run(fmt.Sprint("decoupled=", decoupled), func(t *testing.T) {
+			cfg := nn.AdamConfig{LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1, Decoupled: decoupled}
+			rng := nntest.Rand(5)
+			newParams := func() []*nn.Param {
+				w, b := nn.NewParam("conv.weight", 4, 3, 1, 1), nn.NewParam("bn.bias", 4)
+				nn.Uniform(w.Value, 1, nntest.Rand(6))
+				nn.Uniform(b.Value, 1, nntest.Rand(7))
+				return []*nn.Param{w, b}
+			}
+			ps, alone := newParams(), newParams()
+			exempt := cfg
+			exempt.ExemptVectors = true
+			noDecay := cfg
+			noDecay.WeightDecay = 0
+			opt := nn.NewAdam(ps, exempt)
+			refs := []*nn.Adam{nn.NewAdam(alone[:1], cfg), nn.NewAdam(alone[1:], noDecay)}
+			for range 3 {
+				for i, p := range ps {
+					nn.Uniform(p.Grad, 1, rng)
+					alone[i].Grad.CopyFrom(p.Grad)
+				}
+				opt.Step()
+				for _, r := range refs {
+					r.Step()
+				}
+			}
+			for i, p := range ps {
+				assert.Equal(t, alone[i].Value.Data, p.Value.Data, p.Name)
+			}
+		})
+	}
+}

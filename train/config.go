@@ -61,6 +61,10 @@ type Config struct {
 	WarmupIters int     `json:"warmup_iters" yaml:"warmup_iters"` // 500
 	WarmupRatio float64 `json:"warmup_ratio" yaml:"warmup_ratio"` // 0.001
 	ClipNorm    float64 `json:"clip_norm" yaml:"clip_norm"`       // global gradient-norm clip; 0 = off
+	// DecayVectors false leaves the one-dimensional parameters (biases,
+	// BatchNorm's affine) out of WeightDecay, as mmpose's
+	// norm_decay_mult=0, bias_decay_mult=0; true, PyTorch's single group.
+	DecayVectors bool `json:"decay_vectors" yaml:"decay_vectors"`
 	// EMADecay keeps a moving average of the weights (nn.EMA) after every
 	// step and validates, picks and saves best.safetensors from it instead
 	// of the raw weights; last.safetensors keeps both, so resuming is exact.

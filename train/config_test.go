@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/dypose/dypose/coco"
+	"github.com/dypose/dypose/nn"
 	"github.com/dypose/dypose/pose"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,4 +161,23 @@ func TestScheduleAnnealing(t *testing.T) {
 	assert.InDelta(t, (1+math.Cos(math.Pi*9/20))/2, perIter.LR(0, 9), 1e-12)
 	assert.InDelta(t, 0.5, perIter.LR(1, 10), 1e-12)
 	assert.Less(t, perIter.LR(1, 19), 0.01)
+}
+
+func TestAdamConfigFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		optimizer    string
+		decayVectors bool
+		want         nn.AdamConfig
+	}{
+		{"adam", OptimizerAdam, false, nn.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, ExemptVectors: true}},
+		{"adamw", OptimizerAdamW, false, nn.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Decoupled: true, ExemptVectors: true}},
+		{"adamw, vectors decayed", OptimizerAdamW, true, nn.AdamConfig{LR: 2e-3, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.05, Decoupled: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			c.LR, c.WeightDecay, c.Optimizer, c.DecayVectors = 2e-3, 0.05, tc.optimizer, tc.decayVectors
+			assert.Equal(t, tc.want, adamConfig(c))
+		})
+	}
 }

@@ -101,9 +101,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if cfg.Unbiased {
 		m.Meta.Decode = pose.DecodeDARK
 	}
-	ac := nn.DefaultAdam()
-	ac.LR, ac.WeightDecay, ac.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == OptimizerAdamW
-	opt := nn.NewAdam(m.Params(), ac)
+	opt := nn.NewAdam(m.Params(), adamConfig(cfg))
 	st := state{Seed: cfg.Seed, BestAP: -1, Config: cfg}
 	if cfg.Init != "" && cfg.Resume == "" {
 		if err := loadInit(cfg.Init, m); err != nil {
@@ -445,4 +443,12 @@ func checkWritable(dir string) error {
 	name := f.Name()
 	f.Close()
 	return os.Remove(name)
+}
+
+// adamConfig is the optimiser cfg asks for.
+func adamConfig(cfg Config) nn.AdamConfig {
+	ac := nn.DefaultAdam()
+	ac.LR, ac.WeightDecay, ac.Decoupled = cfg.LR, cfg.WeightDecay, cfg.Optimizer == OptimizerAdamW
+	ac.ExemptVectors = !cfg.DecayVectors
+	return ac
 }

@@ -25,6 +25,7 @@ func newTrainCmd() *cli.Command {
 	lr := &cli.Float64Flag{Name: "lr", Value: d.LR, Usage: "base learning rate"}
 	optim := &cli.StringFlag{Name: "optimizer", Value: d.Optimizer, Usage: "adam or adamw"}
 	wd := &cli.Float64Flag{Name: "weight-decay", Value: d.WeightDecay, Usage: "weight decay (L2 for adam, decoupled for adamw)"}
+	decayVectors := &cli.BoolFlag{Name: "decay-vectors", Value: d.DecayVectors, Usage: "decay the one-dimensional parameters too (biases, BatchNorm's affine: PyTorch's single parameter group); by default --weight-decay spares them, as mmpose's norm_decay_mult=0, bias_decay_mult=0"}
 	sched := &cli.StringFlag{Name: "schedule", Value: d.Schedule, Usage: "step (×gamma at each milestone), cosine (annealed each epoch, mmpose's default) or cosine-iter (annealed each iteration: smooth over a run of a few epochs)"}
 	milestones := &cli.StringFlag{Name: "milestones", Value: joinInts(d.Milestones), Usage: "step schedule: comma-separated `EPOCHS`"}
 	gamma := &cli.Float64Flag{Name: "gamma", Value: d.Gamma, Usage: "step schedule: factor at each milestone"}
@@ -57,7 +58,7 @@ func newTrainCmd() *cli.Command {
 		Usage: "train a pose network on a COCO-layout keypoint data set",
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
-		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, sched, milestones, gamma, minLR,
+		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
 			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
@@ -91,6 +92,9 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(wd) {
 				cfg.WeightDecay = c.Float64(wd.Name)
+			}
+			if set(decayVectors) {
+				cfg.DecayVectors = c.Bool(decayVectors.Name)
 			}
 			if set(sched) {
 				cfg.Schedule = c.String(sched.Name)
