@@ -16,15 +16,9 @@ import "fmt"
 // largest joint terms, averaged over TopK, and the batch mean of that is the
 // loss. The gradient then flows only to the joints that are worst at the
 // moment, not to the ones already placed.
-//
-// Foreground > 0 weighs each cell's squared error by 1 + Foreground·target:
-// the few dozen cells around a joint count for more against the thousands
-// of background cells (the weighted loss map of AWing, Wang et al., ICCV
-// 2019, with the target itself as the map).
 type JointsMSELoss struct {
 	UseTargetWeight bool
 	TopK            int
-	Foreground      float32
 
 	pred, target, weight *Tensor // of the last Forward
 	grad                 *Tensor // dL/dpred, owned
@@ -58,7 +52,7 @@ func (l *JointsMSELoss) Forward(pred, target, weight *Tensor) float32 {
 		var sum float64
 		for i, v := range p {
 			d := float64(v*wt - t[i]*wt) // as PyTorch: the weight scales both sides
-			sum += float64(1+l.Foreground*t[i]) * d * d
+			sum += d * d
 		}
 		l.joint[j] = sum
 		l.kept[j] = true
@@ -114,9 +108,9 @@ func (l *JointsMSELoss) jointWeight(j int) float32 {
 	return l.weight.Data[j]
 }
 
-// Backward returns dL/dpred (N,K,H,W) = (1 + Foreground·target)·(pred·w −
-// target·w)·w / (N·K·H·W) (N·TopK·H·W for the kept joints and 0 for the
-// others when mining) for the last Forward, in a buffer owned by the loss.
+// Backward returns dL/dpred (N,K,H,W) = (pred·w − target·w)·w / (N·K·H·W)
+// (N·TopK·H·W for the kept joints and 0 for the others when mining) for the
+// last Forward, in a buffer owned by the loss.
 func (l *JointsMSELoss) Backward() *Tensor {
 	if l.pred == nil {
 		panic("nn.JointsMSELoss: Backward before Forward")
@@ -134,7 +128,7 @@ func (l *JointsMSELoss) Backward() *Tensor {
 			continue
 		}
 		for i, v := range p {
-			g[i] = (1 + l.Foreground*t[i]) * (v*wt - t[i]*wt) * wt * norm
+			g[i] = (v*wt - t[i]*wt) * wt * norm
 		}
 	}
 	return l.grad

@@ -86,9 +86,6 @@ type Config struct {
 	// (1-based): from scratch OHKM learns slower than the plain loss, and
 	// as a last phase it refines the hard joints. 0 or 1: every epoch.
 	OHKMFromEpoch int `json:"ohkm_from_epoch" yaml:"ohkm_from_epoch"`
-	// ForegroundWeight weighs each heatmap cell's error by 1 + it·target
-	// (nn.JointsMSELoss.Foreground); 0, the paper's plain MSE.
-	ForegroundWeight float64 `json:"foreground_weight" yaml:"foreground_weight"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -223,8 +220,8 @@ func (c Config) Validate() error {
 	if c.WarmupIters < 0 || c.WarmupRatio < 0 || c.WarmupRatio > 1 {
 		bad = append(bad, fmt.Sprintf("warm-up %d iterations ratio %v, want ≥ 0 and ratio in [0, 1]", c.WarmupIters, c.WarmupRatio))
 	}
-	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 || !(c.ForegroundWeight >= 0) {
-		bad = append(bad, "clip_norm, weight_decay, val_every, workers and foreground_weight must be ≥ 0")
+	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
+		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
 	}
 	if c.Replicas < 0 || c.Replicas > c.Batch {
 		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))

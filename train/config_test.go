@@ -121,8 +121,6 @@ func TestValidateConfig(t *testing.T) {
 		{"zero loss weight", func(c *Config) { c.LossWeight = 0 }},
 		{"ema decay 1", func(c *Config) { c.EMADecay = 1 }},
 		{"negative ema decay", func(c *Config) { c.EMADecay = -0.5 }},
-		{"negative foreground weight", func(c *Config) { c.ForegroundWeight = -1 }},
-		{"NaN foreground weight", func(c *Config) { c.ForegroundWeight = math.NaN() }},
 		{"NaN ema decay", func(c *Config) { c.EMADecay = math.NaN() }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
 		{"ohkm from an epoch without top-k", func(c *Config) { c.OHKMFromEpoch = 3 }},

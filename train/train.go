@@ -299,7 +299,6 @@ func (t *Trainer) epoch(ctx context.Context, epoch int) (EpochMetrics, bool, err
 	for _, rep := range t.reps {
 		rep.model.SetTraining(true)
 		rep.loss.UseTargetWeight, rep.loss.TopK = true, topK
-		rep.loss.Foreground = float32(t.cfg.ForegroundWeight)
 	}
 	params := t.reps[0].params
 	every := t.opt.ProgressEvery

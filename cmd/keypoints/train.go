@@ -35,7 +35,6 @@ func newTrainCmd() *cli.Command {
 	clip := &cli.Float64Flag{Name: "clip-norm", Value: d.ClipNorm, Usage: "clip the global gradient norm to this (0: off)"}
 	ema := &cli.Float64Flag{Name: "ema-decay", Value: d.EMADecay, Usage: "keep a moving average of the weights with this decay (e.g. 0.999) and validate and save best.safetensors from it (0: off)"}
 	ohkmFrom := &cli.IntFlag{Name: "ohkm-from-epoch", Value: d.OHKMFromEpoch, Usage: "mine hard keypoints (--ohkm-topk) only from epoch `E` on (1-based; 0: every epoch)"}
-	fgWeight := &cli.Float64Flag{Name: "foreground-weight", Value: d.ForegroundWeight, Usage: "weigh each heatmap cell's squared error by 1 + `F`·target, so the cells around the joints count for more against the background (AWing's weighted loss map; 0: the plain MSE)"}
 	ohkm := &cli.IntFlag{Name: "ohkm-topk", Value: d.OHKMTopK, Usage: "online hard keypoint mining: each sample's loss is the mean of its `K` worst joints (SimpleBaseline's JointsOHKMMSELoss uses 8; 0: off)"}
 	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
 	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
@@ -60,7 +59,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, fgWeight, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -127,9 +126,6 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(ohkm) {
 				cfg.OHKMTopK = c.Int(ohkm.Name)
-			}
-			if set(fgWeight) {
-				cfg.ForegroundWeight = c.Float64(fgWeight.Name)
 			}
 			if set(ohkmFrom) {
 				cfg.OHKMFromEpoch = c.Int(ohkmFrom.Name)
