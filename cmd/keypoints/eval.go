@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -98,7 +96,7 @@ func newEvalCmd() *cli.Command {
 				if mo.Model == "" {
 					mo.Model = defaultModel
 				}
-				ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+				ctx, stop := stopContext(c.Context)
 				defer stop()
 				gt, err := runModelEval(ctx, c.App.ErrWriter, mo)
 				if err != nil {

@@ -4,8 +4,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,4 +50,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "keypoints:", err)
 		os.Exit(1)
 	}
+}
+
+// stopContext returns a context cancelled on Ctrl-C and on SIGTERM, which
+// `timeout`, batch schedulers and container stops send: a run stopped either
+// way winds down as from Ctrl-C (train checkpoints first).
+func stopContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -57,7 +56,7 @@ func newTrainCmd() *cli.Command {
 		Name:  "train",
 		Usage: "train a pose network on a COCO-layout keypoint data set",
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
-			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C.",
+			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C or SIGTERM.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
 			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
@@ -183,9 +182,9 @@ func newTrainCmd() *cli.Command {
 	}
 }
 
-// runTrain runs cfg until done or Ctrl-C (which checkpoints first).
+// runTrain runs cfg until done, Ctrl-C or SIGTERM (which checkpoint first).
 func runTrain(c *cli.Context, cfg train.Config) error {
-	ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+	ctx, stop := stopContext(c.Context)
 	defer stop()
 	opt := train.Options{Progress: c.App.ErrWriter, InPlace: isTerminal(c.App.ErrWriter)}
 	res, err := train.Train(ctx, cfg, opt)

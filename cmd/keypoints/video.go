@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -53,7 +52,7 @@ func newVideoCmd() *cli.Command {
 				return errors.New("video: want exactly one input video")
 			}
 			o.In = c.Args().First()
-			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt)
+			ctx, stop := stopContext(c.Context)
 			defer stop()
 			return runVideo(ctx, c, o)
 		},
