@@ -36,7 +36,8 @@ func DefaultAdam() AdamConfig {
 //	v ← β2·v + (1−β2)·g²
 //	p ← p − lr/(1−β1^t) · m / (√v/√(1−β2^t) + eps)
 //
-// so eps sits outside the bias-corrected square root, as in PyTorch.
+// so eps sits outside the bias-corrected square root, as in PyTorch; wd is
+// 0 for the one-dimensional parameters when AdamConfig.ExemptVectors is set.
 type Adam struct {
 	cfg    AdamConfig
 	params []*Param // trainable only
