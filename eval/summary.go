@@ -57,37 +57,67 @@ type Summary struct {
 	Errors         *ErrorSummary // error classes of every counted ground truth's keypoints
 }
 
-// summarize fills Stats from Precision and Recall: the mean of the entries
-// other than -1 in the selected slice (numpy's pairwise sum, C order),
-// or -1 when there are none.
+// summarize fills Stats from Precision and Recall.
 func (s *Summary) summarize() {
+	for n, sp := range statSpecs {
+		s.Stats[n] = s.mean(sp)
+	}
+}
+
+// mean is the mean of the entries other than -1 in the slice of Precision
+// (sp.ap) or Recall that sp selects (numpy's pairwise sum, C order), or -1
+// when there are none: pycocotools' _summarize.
+func (s *Summary) mean(sp statSpec) float64 {
 	p := s.Params
 	R, K, A := len(p.RecallThresholds), len(s.CategoryIDs), len(p.AreaRanges)
 	var vals []float64
-	for n, sp := range statSpecs {
-		vals = vals[:0]
-		for t, thr := range p.OKSThresholds {
-			if sp.thr != 0 && thr != sp.thr {
-				continue
-			}
-			if sp.ap {
-				for r := range R {
-					for k := range K {
-						vals = s.appendValid(vals, s.Precision[((t*R+r)*K+k)*A:][:A], sp.area)
-					}
-				}
-			} else {
-				for k := range K {
-					vals = s.appendValid(vals, s.Recall[(t*K+k)*A:][:A], sp.area)
-				}
-			}
+	for t, thr := range p.OKSThresholds {
+		if sp.thr != 0 && thr != sp.thr {
+			continue
 		}
-		if len(vals) == 0 {
-			s.Stats[n] = -1
+		if sp.ap {
+			for r := range R {
+				for k := range K {
+					vals = s.appendValid(vals, s.Precision[((t*R+r)*K+k)*A:][:A], sp.area)
+				}
+			}
 		} else {
-			s.Stats[n] = pairwiseSum(vals) / float64(len(vals))
+			for k := range K {
+				vals = s.appendValid(vals, s.Recall[(t*K+k)*A:][:A], sp.area)
+			}
 		}
 	}
+	if len(vals) == 0 {
+		return -1
+	}
+	return pairwiseSum(vals) / float64(len(vals))
+}
+
+// ThresholdStat is AP and AR at one OKS threshold, area range "all".
+type ThresholdStat struct {
+	OKS, AP, AR float64
+}
+
+// ByThreshold returns AP and AR at each OKS threshold (area range "all"):
+// AP is their mean, AP50 and AP75 two of them, and the strict end (0.85 to
+// 0.95) is where imprecise keypoints lose AP that AP50 does not show.
+func (s *Summary) ByThreshold() []ThresholdStat {
+	out := make([]ThresholdStat, len(s.Params.OKSThresholds))
+	for i, thr := range s.Params.OKSThresholds {
+		out[i] = ThresholdStat{OKS: thr, AP: s.mean(statSpec{true, thr, "all"}), AR: s.mean(statSpec{false, thr, "all"})}
+	}
+	return out
+}
+
+// WriteThresholds writes ByThreshold as a table.
+func (s *Summary) WriteThresholds(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("AP and AR by OKS threshold, area all\n OKS      AP      AR\n")
+	for _, st := range s.ByThreshold() {
+		fmt.Fprintf(&b, " %.2f  %6.3f  %6.3f\n", st.OKS, st.AP, st.AR)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // appendValid appends the entries of row (one per area range) whose range

@@ -97,3 +97,57 @@ func ExampleEvaluate() {
 	//  Average Precision  (AP) @[ IoU=0.50:0.95 | area=   all | maxDets= 20 ] = 1.000
 	//  Average Precision  (AP) @[ IoU=0.50:0.95 | area= large | maxDets= 20 ] = -1.000
 }
+
+// TestByThreshold: one person found at OKS exp(-81/400) ≈ 0.817 is a true
+// positive up to the 0.80 threshold and a miss from 0.85 on; on the
+// pycocotools fixtures the thresholds agree with AP50, AP75 and, averaged,
+// with AP and AR.
+func TestByThreshold(t *testing.T) {
+	gt, err := ParseGroundTruth([]byte(`{
+	  "images": [{"id": 1}],
+	  "categories": [{"id": 1, "name": "person", "keypoints": ["head", "foot"], "sigmas": [0.1, 0.1]}],
+	  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "keypoints": [50, 20, 2, 50, 150, 2],
+	                   "num_keypoints": 2, "area": 5000, "bbox": [30, 10, 40, 150], "iscrowd": 0}]}`))
+	require.NoError(t, err)
+	res := []Result{{ImageID: 1, CategoryID: 1, Keypoints: []float64{59, 20, 0.9, 41, 150, 0.8}, Score: 0.9}}
+	p := DefaultParams()
+	p.Sigmas, _ = gt.Sigmas()
+	s, err := Evaluate(gt, res, p)
+	require.NoError(t, err)
+	by := s.ByThreshold()
+	require.Len(t, by, 10)
+	for i, st := range by {
+		want := 1.0
+		if st.OKS > 0.817 {
+			want = 0
+		}
+		assert.InDelta(t, 0.5+0.05*float64(i), st.OKS, 1e-12)
+		assert.InDelta(t, want, st.AP, 1e-12, "AP at %.2f", st.OKS)
+		assert.InDelta(t, want, st.AR, 1e-12, "AR at %.2f", st.OKS)
+	}
+	var b bytes.Buffer
+	require.NoError(t, s.WriteThresholds(&b))
+	assert.Contains(t, b.String(), " 0.80   1.000   1.000\n 0.85   0.000   0.000\n")
+
+	for _, name := range fixtureCases(t) {
+		gt, res, _ := loadCase(t, name)
+		p := DefaultParams()
+		p.Sigmas, err = gt.Sigmas()
+		require.NoError(t, err)
+		s, err := Evaluate(gt, res, p)
+		require.NoError(t, err)
+		by := s.ByThreshold()
+		assert.Equal(t, s.Stats[1], by[0].AP, "%s: AP50", name)
+		assert.Equal(t, s.Stats[2], by[5].AP, "%s: AP75", name)
+		assert.Equal(t, s.Stats[6], by[0].AR, "%s: AR50", name)
+		var ap, ar float64
+		for _, st := range by {
+			ap += st.AP / 10
+			ar += st.AR / 10
+		}
+		if s.Stats[0] >= 0 {
+			assert.InDelta(t, s.Stats[0], ap, 1e-12, "%s: AP", name)
+			assert.InDelta(t, s.Stats[5], ar, 1e-12, "%s: AR", name)
+		}
+	}
+}

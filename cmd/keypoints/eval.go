@@ -46,6 +46,11 @@ func newEvalCmd() *cli.Command {
 		Usage: "also print AP, AP50 and AP75 of the images grouped by how many people they hold (non-crowd annotations " +
 			"with labelled keypoints): 1, 2, … up to `MAX`, the last group holding MAX or more",
 	}
+	thresholdsFlag := &cli.BoolFlag{
+		Name: "thresholds",
+		Usage: "also print AP and AR at each OKS threshold (0.50 to 0.95, area all): AP is their mean, and the strict " +
+			"end shows how much is lost to imprecise keypoints rather than to missed people",
+	}
 	sigmasFlag := &cli.StringFlag{
 		Name:  "sigmas",
 		Usage: "comma-separated per-keypoint OKS `SIGMAS` (default: the GT categories' \"sigmas\", else COCO's 17)",
@@ -65,13 +70,14 @@ func newEvalCmd() *cli.Command {
 			"prints its ten summary lines (or --json). When dypose wrote the results, the run settings it stored\n" +
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
-		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, perKeypointFlag, errorsFlag, byPeopleFlag, sigmasFlag,
+		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, thresholdsFlag, perKeypointFlag, errorsFlag, byPeopleFlag, sigmasFlag,
 			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag, paddingFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
 				GT:          c.String(gtFlag.Name),
 				Results:     c.String(resultsFlag.Name),
 				JSON:        c.Bool(jsonFlag.Name),
+				Thresholds:  c.Bool(thresholdsFlag.Name),
 				PerKeypoint: c.Bool(perKeypointFlag.Name),
 				Errors:      c.Bool(errorsFlag.Name),
 				ByPeople:    c.Int(byPeopleFlag.Name),
@@ -123,6 +129,7 @@ type evalOptions struct {
 	GT          string
 	Results     string
 	JSON        bool
+	Thresholds  bool // AP and AR at each OKS threshold
 	PerKeypoint bool
 	Errors      bool
 	ByPeople    int       // > 0: AP by people per image, groups 1 … ByPeople (eval.ByPeople)
@@ -181,6 +188,11 @@ func evaluateFiles(stdout, stderr io.Writer, opts evalOptions) error {
 		}
 	} else if err := s.WriteText(stdout); err != nil {
 		return fmt.Errorf("eval: write summary: %w", err)
+	}
+	if opts.Thresholds {
+		if err := s.WriteThresholds(note); err != nil {
+			return fmt.Errorf("eval: write the table by OKS threshold: %w", err)
+		}
 	}
 	if opts.PerKeypoint {
 		if err := s.WritePerKeypoint(note); err != nil {

@@ -56,7 +56,7 @@ func TestEvalCommandText(t *testing.T) {
 
 func TestEvalCommandJSON(t *testing.T) {
 	dir := filepath.Join(evalFixtures, "random_mix")
-	out, errOut, err := runEvalApp(t, "eval", "--json", "--per-keypoint", "--errors", "--gt", filepath.Join(dir, "gt.json"), "--results", filepath.Join(dir, "results.json"))
+	out, errOut, err := runEvalApp(t, "eval", "--json", "--thresholds", "--per-keypoint", "--errors", "--gt", filepath.Join(dir, "gt.json"), "--results", filepath.Join(dir, "results.json"))
 	require.NoError(t, err)
 	require.Equal(t, 1, strings.Count(out, "\n"), "exactly one line on stdout")
 	var got map[string]float64
@@ -67,6 +67,7 @@ func TestEvalCommandJSON(t *testing.T) {
 	}
 	assert.Contains(t, errOut, "left_ankle", "per-keypoint table goes to stderr with --json")
 	assert.Regexp(t, `(?m)^ hidden \(v=1\) +\d+ `, errOut, "error diagnosis goes to stderr with --json")
+	assert.Regexp(t, `(?m)^ 0\.95 +\d\.\d{3} +\d\.\d{3}$`, errOut, "the table by OKS threshold goes to stderr with --json")
 }
 
 // The tiny fixture's two one-person images and one two-person image, each
