@@ -15,12 +15,21 @@ type Augmentation struct {
 	// body when more than HalfBodyMinJoints joints are labelled; 0.3 and 8.
 	HalfBodyProb      float64
 	HalfBodyMinJoints int
+	// OcclusionProb is the probability of painting one rectangle of a
+	// random colour over the crop, its sides drawn uniformly between half
+	// of OcclusionSize and OcclusionSize of the crop's (RTMPose's
+	// CoarseDropout with one hole: 1 and 0.4). The joints under it keep
+	// their labels, so the network learns to place joints it cannot see,
+	// as it must for those hidden behind another person. 0 in
+	// SimpleBaseline's recipe.
+	OcclusionProb float64
+	OcclusionSize float64
 }
 
 // DefaultAugmentation returns SimpleBaseline's COCO settings.
 func DefaultAugmentation() Augmentation {
 	return Augmentation{ScaleFactor: 0.35, RotFactor: 45, RotProb: 0.6, FlipProb: 0.5,
-		HalfBodyProb: 0.3, HalfBodyMinJoints: 8}
+		HalfBodyProb: 0.3, HalfBodyMinJoints: 8, OcclusionSize: 0.4}
 }
 
 // SampleRand returns the RNG for one sample of one epoch. Each sample's
@@ -141,4 +150,48 @@ func halfBody(rng *rand.Rand, joints [][3]float32, upper []bool, aspect float64)
 		w = h * aspect
 	}
 	return center, [2]float64{w / PixelStd * HalfBodyPadding, h / PixelStd * HalfBodyPadding}, true
+}
+
+// Occluder is a rectangle of the crop [X0, X1)×[Y0, Y1) painted in one
+// RGB colour (0–255).
+type Occluder struct {
+	X0, Y0, X1, Y1 int
+	RGB            [3]uint8
+}
+
+// DrawOccluder draws the training occluder of a w×h crop: ok is false
+// when the sample gets none (probability 1 − OcclusionProb, and always when
+// OcclusionProb is 0, which then draws nothing from rng).
+func DrawOccluder(rng *rand.Rand, aug Augmentation, w, h int) (o Occluder, ok bool) {
+	if aug.OcclusionProb <= 0 || rng.Float64() >= aug.OcclusionProb {
+		return Occluder{}, false
+	}
+	side := func(n int) int {
+		f := aug.OcclusionSize * (0.5 + 0.5*rng.Float64())
+		return max(1, min(n, int(math.Round(f*float64(n)))))
+	}
+	ow, oh := side(w), side(h)
+	o.X0, o.Y0 = rng.IntN(w-ow+1), rng.IntN(h-oh+1)
+	o.X1, o.Y1 = o.X0+ow, o.Y0+oh
+	for i := range o.RGB {
+		o.RGB[i] = uint8(rng.IntN(256))
+	}
+	return o, true
+}
+
+// Paint fills the occluder's rectangle of dst, a normalised crop (3·h·w,
+// CHW, RGB, as Cropper.Warp writes it), with its colour.
+func (o Occluder) Paint(dst []float32, w, h int) {
+	n := w * h
+	var rgb [3]float32 // the colour as Warp would normalise a pixel of it
+	normalizeBGR(rgb[:], []uint8{o.RGB[2], o.RGB[1], o.RGB[0]}, 1)
+	for c, v := range rgb {
+		plane := dst[c*n : (c+1)*n]
+		for y := o.Y0; y < o.Y1; y++ {
+			row := plane[y*w+o.X0 : y*w+o.X1]
+			for i := range row {
+				row[i] = v
+			}
+		}
+	}
 }

@@ -94,3 +94,61 @@ func TestHalfBodyByHand(t *testing.T) {
 	_, _, ok := halfBody(SampleRand(1, 0, 0), one, kp.Upper, 0.75)
 	assert.False(t, ok)
 }
+
+func TestDrawOccluder(t *testing.T) {
+	const w, h, n = 48, 64, 4000
+	aug := DefaultAugmentation()
+	// Off (the recipe's default): no occluder, and nothing drawn from the
+	// RNG, so the samples' other draws stay what they were.
+	rng, fresh := SampleRand(3, 0, 1), SampleRand(3, 0, 1)
+	_, ok := DrawOccluder(rng, aug, w, h)
+	assert.False(t, ok)
+	assert.Equal(t, fresh.Uint64(), rng.Uint64(), "the RNG moved")
+
+	aug.OcclusionProb = 0.5
+	got := 0
+	var colours [3]map[uint8]bool
+	for c := range colours {
+		colours[c] = map[uint8]bool{}
+	}
+	for i := range n {
+		o, ok := DrawOccluder(SampleRand(3, 0, i), aug, w, h)
+		if !ok {
+			continue
+		}
+		got++
+		ow, oh := o.X1-o.X0, o.Y1-o.Y0
+		require.True(t, o.X0 >= 0 && o.Y0 >= 0 && o.X1 <= w && o.Y1 <= h, "%+v outside %dx%d", o, w, h)
+		assert.True(t, ow >= 10 && ow <= 19 && oh >= 13 && oh <= 26, "%+v: sides %dx%d, want 0.2-0.4 of %dx%d", o, ow, oh, w, h)
+		for c, v := range o.RGB {
+			colours[c][v] = true
+		}
+	}
+	assert.InDelta(t, 0.5, float64(got)/n, 0.035) // about 4σ
+	for c := range colours {
+		assert.Greater(t, len(colours[c]), 200, "channel %d takes few values", c)
+	}
+}
+
+func TestOccluderPaint(t *testing.T) {
+	const w, h = 5, 4
+	dst := make([]float32, 3*w*h)
+	for i := range dst {
+		dst[i] = -9
+	}
+	o := Occluder{X0: 1, Y0: 2, X1: 3, Y1: 4, RGB: [3]uint8{255, 0, 128}}
+	o.Paint(dst, w, h)
+	want := [3]float32{(1 - meanR) / stdR, (0 - meanG) / stdG, (128.0/255 - meanB) / stdB}
+	for c := range 3 {
+		for y := range h {
+			for x := range w {
+				v := dst[c*w*h+y*w+x]
+				if x >= 1 && x < 3 && y >= 2 {
+					assert.InDelta(t, want[c], v, 1e-6, "channel %d (%d,%d)", c, x, y)
+				} else {
+					assert.Equal(t, float32(-9), v, "channel %d (%d,%d) outside", c, x, y)
+				}
+			}
+		}
+	}
+}

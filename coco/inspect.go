@@ -20,7 +20,10 @@ type InspectOptions struct {
 	N           int    // number of samples
 	Seed        uint64
 	Augment     bool // apply the training augmentation
-	Geometry    Geometry
+	// Occlusion is the training augmentation's OcclusionProb (with its
+	// default size) when Augment is set.
+	Occlusion float64
+	Geometry  Geometry
 }
 
 // Inspect writes N random training samples as they leave the pipeline: for
@@ -44,6 +47,7 @@ func Inspect(ctx context.Context, opt InspectOptions) ([]string, error) {
 		Epochs: 1, Geometry: g, Keypoints: ds.Person.Keypoints}
 	if opt.Augment {
 		aug := DefaultAugmentation()
+		aug.OcclusionProb = opt.Occlusion
 		lo.Augment = &aug
 	}
 	l, err := NewLoader(samples, lo)

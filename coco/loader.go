@@ -354,13 +354,19 @@ func (l *Loader) loadSample(w *loadWorker, idx, epoch int, meta *SampleMeta, img
 	if s.Joints == nil {
 		clear(meta.Joints)
 	}
+	var rng *rand.Rand
 	if l.opt.Augment != nil {
-		rng := SampleRand(l.opt.Seed, epoch, idx)
+		rng = SampleRand(l.opt.Seed, epoch, idx)
 		view = Augment(rng, s, mat.Cols(), l.opt.Keypoints, *l.opt.Augment,
 			float64(g.InputW)/float64(g.InputH), meta.Joints)
 	}
 	t := AffineTransform(view.Center, view.Scale, view.Rot, g.InputW, g.InputH, false)
 	w.crop.Warp(img, mat, view.Transform(g.InputW, g.InputH))
+	if rng != nil {
+		if o, ok := DrawOccluder(rng, *l.opt.Augment, g.InputW, g.InputH); ok {
+			o.Paint(img, g.InputW, g.InputH)
+		}
+	}
 	for j := range meta.Joints { // joints are already flipped: map with t, as SimpleBaseline does
 		if meta.Joints[j][2] > 0 {
 			x, y := TransformPoint(t, float64(meta.Joints[j][0]), float64(meta.Joints[j][1]))

@@ -237,3 +237,52 @@ func BenchmarkLoader(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "samples/s")
 }
+
+// TestLoaderOcclusion compares a loader that occludes every crop with one
+// that occludes none, on the same seed: the views, targets and weights are
+// the same (the occluder is drawn after them), and each crop differs only
+// inside one rectangle, painted in one colour per channel.
+func TestLoaderOcclusion(t *testing.T) {
+	samples, kp := tinySamples(t, 2)
+	g := coco.DefaultGeometry()
+	load := func(prob float64) []snapshot {
+		aug := coco.DefaultAugmentation()
+		aug.OcclusionProb = prob
+		l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 4, Seed: 7, Epochs: 1, Augment: &aug,
+			Geometry: g, Keypoints: kp, Workers: 2, Buffers: 3})
+		require.NoError(t, err)
+		defer l.Close()
+		return drain(t, l)
+	}
+	plain, occluded := load(0), load(1)
+	require.Len(t, occluded, len(plain))
+	n := g.InputW * g.InputH
+	for i := range plain {
+		a, b := plain[i], occluded[i]
+		assert.Equal(t, a.meta, b.meta, "batch %d", i)
+		assert.True(t, slices.Equal(a.targets, b.targets), "batch %d targets", i)
+		assert.True(t, slices.Equal(a.weight, b.weight), "batch %d weights", i)
+		for s := range a.n {
+			x0, y0, x1, y1 := g.InputW, g.InputH, -1, -1
+			for p := range n {
+				for c := range 3 {
+					if a.images[(s*3+c)*n+p] != b.images[(s*3+c)*n+p] {
+						x, y := p%g.InputW, p/g.InputW
+						x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x), max(y1, y)
+					}
+				}
+			}
+			require.GreaterOrEqual(t, x1, 0, "batch %d sample %d: no occluder", i, s)
+			w, h := x1-x0+1, y1-y0+1
+			assert.True(t, w <= g.InputW*2/5+1 && h <= g.InputH*2/5+1, "batch %d sample %d: changed %dx%d", i, s, w, h)
+			for c := range 3 {
+				v := b.images[(s*3+c)*n+y0*g.InputW+x0]
+				for y := y0; y <= y1; y++ {
+					for x := x0; x <= x1; x++ {
+						require.Equal(t, v, b.images[(s*3+c)*n+y*g.InputW+x], "batch %d sample %d channel %d (%d,%d)", i, s, c, x, y)
+					}
+				}
+			}
+		}
+	}
+}

@@ -101,6 +101,11 @@ type Config struct {
 	ScaleFactor  float64 `json:"scale_factor" yaml:"scale_factor"`     // box scale × clip(N(0,1)·f + 1, 1−f, 1+f); 0.35
 	RotFactor    float64 `json:"rot_factor" yaml:"rot_factor"`         // rotation clip(N(0,1)·f, −2f, 2f)° with probability 0.6; 45
 	HalfBodyProb float64 `json:"half_body_prob" yaml:"half_body_prob"` // upper- or lower-body crop probability; 0.3
+	// OcclusionProb is the probability of a random-colour rectangle painted
+	// over the crop, its sides between half of OcclusionSize and
+	// OcclusionSize of the crop's (coco.Augmentation); 0 (off), 0.4.
+	OcclusionProb float64 `json:"occlusion_prob" yaml:"occlusion_prob"`
+	OcclusionSize float64 `json:"occlusion_size" yaml:"occlusion_size"`
 
 	Workers int `json:"workers" yaml:"workers"` // data-loading goroutines; 0 = GOMAXPROCS
 	// Replicas splits each batch over that many copies of the model, run
@@ -128,6 +133,7 @@ func Default() Config {
 		WarmupIters: 500, WarmupRatio: 0.001,
 		LossWeight: 1, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
 		ScaleFactor: aug.ScaleFactor, RotFactor: aug.RotFactor, HalfBodyProb: aug.HalfBodyProb,
+		OcclusionProb: aug.OcclusionProb, OcclusionSize: aug.OcclusionSize,
 	}
 }
 
@@ -187,6 +193,7 @@ func (c Config) Geometry() (coco.Geometry, error) {
 func (c Config) Augmentation() coco.Augmentation {
 	aug := coco.DefaultAugmentation()
 	aug.ScaleFactor, aug.RotFactor, aug.HalfBodyProb = c.ScaleFactor, c.RotFactor, c.HalfBodyProb
+	aug.OcclusionProb, aug.OcclusionSize = c.OcclusionProb, c.OcclusionSize
 	return aug
 }
 
@@ -241,6 +248,10 @@ func (c Config) Validate() error {
 	if c.ScaleFactor < 0 || c.ScaleFactor >= 1 || c.RotFactor < 0 || c.HalfBodyProb < 0 || c.HalfBodyProb > 1 {
 		bad = append(bad, fmt.Sprintf("augmentation scale_factor %v, rot_factor %v, half_body_prob %v: want scale_factor in [0, 1), rot_factor ≥ 0, half_body_prob in [0, 1]",
 			c.ScaleFactor, c.RotFactor, c.HalfBodyProb))
+	}
+	if !(c.OcclusionProb >= 0 && c.OcclusionProb <= 1) || (c.OcclusionProb > 0 && !(c.OcclusionSize > 0 && c.OcclusionSize <= 1)) {
+		bad = append(bad, fmt.Sprintf("augmentation occlusion_prob %v, occlusion_size %v: want occlusion_prob in [0, 1] and, when above 0, occlusion_size in (0, 1]",
+			c.OcclusionProb, c.OcclusionSize))
 	}
 	if !(c.Sigma > 0) {
 		bad = append(bad, fmt.Sprintf("sigma %v, want > 0", c.Sigma))

@@ -21,13 +21,14 @@ func newDataCmd() *cli.Command {
 	n := &cli.IntFlag{Name: "n", Usage: "number of samples", Value: 16}
 	seed := &cli.Uint64Flag{Name: "seed", Usage: "sample choice and augmentation seed", Value: 1}
 	augment := &cli.BoolFlag{Name: "augment", Usage: "apply the training augmentation"}
+	occlusion := &cli.Float64Flag{Name: "occlusion-prob", Usage: "with --augment: probability of the training's occluding rectangle (keypoints train --occlusion-prob)"}
 	def := coco.DefaultGeometry()
 	input := &cli.StringFlag{Name: "input", Usage: "crop size `HxW`", Value: fmt.Sprintf("%dx%d", def.InputH, def.InputW)}
 	padding := &cli.Float64Flag{Name: "box-padding", Usage: "enlarge each person box by this before cropping", Value: def.BoxPadding}
 	show := &cli.Command{
 		Name:  "show",
 		Usage: "write crops with their keypoints and heatmap overlays",
-		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, input, padding},
+		Flags: []cli.Flag{data, split, ann, images, out, n, seed, augment, occlusion, input, padding},
 		Action: func(c *cli.Context) error {
 			g := def
 			var err error
@@ -43,6 +44,10 @@ func newDataCmd() *cli.Command {
 			opt := coco.InspectOptions{
 				Annotations: c.String(ann.Name), Images: c.String(images.Name), Out: c.String(out.Name),
 				N: c.Int(n.Name), Seed: c.Uint64(seed.Name), Augment: c.Bool(augment.Name), Geometry: g,
+				Occlusion: c.Float64(occlusion.Name),
+			}
+			if opt.Occlusion != 0 && !opt.Augment || !(opt.Occlusion >= 0 && opt.Occlusion <= 1) {
+				return fmt.Errorf("data show: --%s %v: want a probability in [0, 1], with --%s", occlusion.Name, opt.Occlusion, augment.Name)
 			}
 			switch dir := c.String(data.Name); {
 			case dir != "" && (opt.Annotations != "" || opt.Images != ""):

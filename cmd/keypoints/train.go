@@ -39,6 +39,8 @@ func newTrainCmd() *cli.Command {
 	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
 	rotFactor := &cli.Float64Flag{Name: "rot-factor", Value: d.RotFactor, Usage: "augmentation: rotation clip(N(0,1)·f, −2f, 2f) degrees, with probability 0.6"}
 	halfBody := &cli.Float64Flag{Name: "half-body-prob", Value: d.HalfBodyProb, Usage: "augmentation: probability of an upper- or lower-body crop"}
+	occlusion := &cli.Float64Flag{Name: "occlusion-prob", Value: d.OcclusionProb, Usage: "augmentation: probability of a random-colour rectangle painted over the crop (the joints under it keep their labels)"}
+	occlusionSize := &cli.Float64Flag{Name: "occlusion-size", Value: d.OcclusionSize, Usage: "augmentation: the occluding rectangle's sides, between half of this and this fraction of the crop's"}
 	input := &cli.StringFlag{Name: "input", Value: d.Input, Usage: "input size `HxW`; heatmaps are a quarter of it"}
 	sigma := &cli.Float64Flag{Name: "sigma", Value: d.Sigma, Usage: "target Gaussian σ in heatmap cells"}
 	boxPadding := &cli.Float64Flag{Name: "box-padding", Value: d.BoxPadding, Usage: "enlarge each person box by this before cropping (recorded in the checkpoint; inference crops the same way)"}
@@ -58,7 +60,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C or SIGTERM.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -140,6 +142,12 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(halfBody) {
 				cfg.HalfBodyProb = c.Float64(halfBody.Name)
+			}
+			if set(occlusion) {
+				cfg.OcclusionProb = c.Float64(occlusion.Name)
+			}
+			if set(occlusionSize) {
+				cfg.OcclusionSize = c.Float64(occlusionSize.Name)
 			}
 			if set(input) {
 				cfg.Input = c.String(input.Name)
