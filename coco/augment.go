@@ -152,19 +152,19 @@ func halfBody(rng *rand.Rand, joints [][3]float32, upper []bool, aspect float64)
 	return center, [2]float64{w / PixelStd * HalfBodyPadding, h / PixelStd * HalfBodyPadding}, true
 }
 
-// Occluder is a rectangle of the crop [X0, X1)×[Y0, Y1) painted in one
+// occluder is a rectangle of the crop [X0, X1)×[Y0, Y1) painted in one
 // RGB colour (0–255).
-type Occluder struct {
+type occluder struct {
 	X0, Y0, X1, Y1 int
 	RGB            [3]uint8
 }
 
-// DrawOccluder draws the training occluder of a w×h crop: ok is false
+// drawOccluder draws the training occluder of a w×h crop: ok is false
 // when the sample gets none (probability 1 − OcclusionProb, and always when
 // OcclusionProb is 0, which then draws nothing from rng).
-func DrawOccluder(rng *rand.Rand, aug Augmentation, w, h int) (o Occluder, ok bool) {
+func drawOccluder(rng *rand.Rand, aug Augmentation, w, h int) (o occluder, ok bool) {
 	if aug.OcclusionProb <= 0 || rng.Float64() >= aug.OcclusionProb {
-		return Occluder{}, false
+		return occluder{}, false
 	}
 	side := func(n int) int {
 		f := aug.OcclusionSize * (0.5 + 0.5*rng.Float64())
@@ -179,9 +179,9 @@ func DrawOccluder(rng *rand.Rand, aug Augmentation, w, h int) (o Occluder, ok bo
 	return o, true
 }
 
-// Paint fills the occluder's rectangle of dst, a normalised crop (3·h·w,
+// paint fills the occluder's rectangle of dst, a normalised crop (3·h·w,
 // CHW, RGB, as Cropper.Warp writes it), with its colour.
-func (o Occluder) Paint(dst []float32, w, h int) {
+func (o occluder) paint(dst []float32, w, h int) {
 	n := w * h
 	var rgb [3]float32 // the colour as Warp would normalise a pixel of it
 	normalizeBGR(rgb[:], []uint8{o.RGB[2], o.RGB[1], o.RGB[0]}, 1)

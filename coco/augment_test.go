@@ -101,7 +101,7 @@ func TestDrawOccluder(t *testing.T) {
 	// Off (the recipe's default): no occluder, and nothing drawn from the
 	// RNG, so the samples' other draws stay what they were.
 	rng, fresh := SampleRand(3, 0, 1), SampleRand(3, 0, 1)
-	_, ok := DrawOccluder(rng, aug, w, h)
+	_, ok := drawOccluder(rng, aug, w, h)
 	assert.False(t, ok)
 	assert.Equal(t, fresh.Uint64(), rng.Uint64(), "the RNG moved")
 
@@ -112,7 +112,7 @@ func TestDrawOccluder(t *testing.T) {
 		colours[c] = map[uint8]bool{}
 	}
 	for i := range n {
-		o, ok := DrawOccluder(SampleRand(3, 0, i), aug, w, h)
+		o, ok := drawOccluder(SampleRand(3, 0, i), aug, w, h)
 		if !ok {
 			continue
 		}
@@ -136,8 +136,8 @@ func TestOccluderPaint(t *testing.T) {
 	for i := range dst {
 		dst[i] = -9
 	}
-	o := Occluder{X0: 1, Y0: 2, X1: 3, Y1: 4, RGB: [3]uint8{255, 0, 128}}
-	o.Paint(dst, w, h)
+	o := occluder{X0: 1, Y0: 2, X1: 3, Y1: 4, RGB: [3]uint8{255, 0, 128}}
+	o.paint(dst, w, h)
 	want := [3]float32{(1 - meanR) / stdR, (0 - meanG) / stdG, (128.0/255 - meanB) / stdB}
 	for c := range 3 {
 		for y := range h {

@@ -363,8 +363,8 @@ func (l *Loader) loadSample(w *loadWorker, idx, epoch int, meta *SampleMeta, img
 	t := AffineTransform(view.Center, view.Scale, view.Rot, g.InputW, g.InputH, false)
 	w.crop.Warp(img, mat, view.Transform(g.InputW, g.InputH))
 	if rng != nil {
-		if o, ok := DrawOccluder(rng, *l.opt.Augment, g.InputW, g.InputH); ok {
-			o.Paint(img, g.InputW, g.InputH)
+		if o, ok := drawOccluder(rng, *l.opt.Augment, g.InputW, g.InputH); ok {
+			o.paint(img, g.InputW, g.InputH)
 		}
 	}
 	for j := range meta.Joints { // joints are already flipped: map with t, as SimpleBaseline does
