@@ -2,7 +2,7 @@
 GO ?= go
 BIN := bin/keypoints
 
-.PHONY: setup build demo test bench fixtures
+.PHONY: setup build demo test lint gofmt-check bench fixtures
 
 setup:
 	scripts/setup.sh
@@ -17,9 +17,18 @@ demo: build
 	$(BIN) predict --boxes testdata/coco/detections_tiny.json --out-dir out --json out/predictions.json testdata/coco/images
 
 # test sets up and runs every test (no Python needed: fixtures are committed).
-test: setup
+test: setup gofmt-check
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+# gofmt-check fails listing the files gofmt would change.
+gofmt-check:
+	@unformatted=$$(gofmt -l .); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+# lint adds staticcheck (fetched through the Go module proxy on first use) to test's gofmt and vet checks.
+lint: setup gofmt-check
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Param is a named tensor of a layer: a trainable weight with its gradient,
 // or, when Grad is nil, a buffer such as BatchNorm's running mean.
@@ -68,21 +65,6 @@ func CountParams(ps []*Param) int {
 		}
 	}
 	return n
-}
-
-// joinName joins state-dict name parts with dots, skipping empty ones.
-func joinName(parts ...string) string {
-	var b strings.Builder
-	for _, s := range parts {
-		if s == "" {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(s)
-	}
-	return b.String()
 }
 
 // ShareValues makes replica's trainable parameters use src's values, so

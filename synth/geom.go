@@ -30,8 +30,6 @@ func axFwd() vec  { return vec{0, 0, 1} }
 // mat3 is a 3×3 rotation, row-major.
 type mat3 [9]float64
 
-func ident() mat3 { return mat3{1, 0, 0, 0, 1, 0, 0, 0, 1} }
-
 func (m mat3) apply(v vec) vec {
 	return vec{
 		m[0]*v[0] + m[1]*v[1] + m[2]*v[2],
