@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 
@@ -26,7 +24,7 @@ func newBenchCmd() *cli.Command {
 	trainRepsFlag := &cli.IntFlag{Name: "train-reps", Value: 3, Usage: "timed training steps `N` (batch 32)"}
 	skipTrainFlag := &cli.BoolFlag{Name: "skip-train", Usage: "measure inference only"}
 	jsonFlag := &cli.BoolFlag{Name: "json", Usage: "print one JSON object (keys shared with scripts/bench_torch.py)"}
-	profFlag := &cli.StringFlag{Name: "cpuprofile", Usage: "write a pprof CPU profile of the whole run to `FILE`"}
+	profFlag := cpuProfileFlag()
 	return &cli.Command{
 		Name:  "bench",
 		Usage: "time inference (batch 1 and 8, BN folded) and a training step (batch 32, Adam) of the full network",
@@ -63,23 +61,12 @@ type benchOptions struct {
 }
 
 // runBench runs the benchmark (profiled when asked) and prints the result.
-func runBench(out io.Writer, opts benchOptions) (err error) {
-	if opts.CPUProfile != "" {
-		f, err := os.Create(opts.CPUProfile)
-		if err != nil {
-			return fmt.Errorf("bench: cpu profile: %w", err)
-		}
-		defer func() {
-			if cerr := f.Close(); err == nil && cerr != nil {
-				err = fmt.Errorf("bench: cpu profile: %w", cerr)
-			}
-		}()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	res, err := bench.Run(opts.Options)
+func runBench(out io.Writer, opts benchOptions) error {
+	var res bench.Result
+	err := withCPUProfile("bench", opts.CPUProfile, func() (err error) {
+		res, err = bench.Run(opts.Options)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ func newTrainCmd() *cli.Command {
 	resume := &cli.StringFlag{Name: "resume", Usage: "continue from `FILE` (RUN_DIR/last.safetensors) exactly where it stopped"}
 	initFrom := &cli.StringFlag{Name: "init", Usage: "start from the weights of model checkpoint `FILE` (fresh optimiser and schedule)"}
 	validateOnly := &cli.BoolFlag{Name: "validate-only", Usage: "only evaluate the --init model on the val split of --data (GT boxes) and print the COCO summary"}
+	profile := cpuProfileFlag()
 	config := &cli.StringFlag{Name: "config", Usage: "JSON or YAML `FILE` of settings (keys as the flags, dashes as underscores); flags given override it"}
 	return &cli.Command{
 		Name:  "train",
@@ -60,7 +61,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C or SIGTERM.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config},
+			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config, profile},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -185,7 +186,7 @@ func newTrainCmd() *cli.Command {
 			if c.Bool(validateOnly.Name) {
 				return runValidate(c, cfg)
 			}
-			return runTrain(c, cfg)
+			return withCPUProfile("train", c.String(profile.Name), func() error { return runTrain(c, cfg) })
 		},
 	}
 }

@@ -22,9 +22,13 @@ func TestTrainCommand(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "run.yaml")
 	// The config sets the recipe; the flags given override it (epochs).
 	require.NoError(t, os.WriteFile(cfgPath, []byte("input: 64x64\nbatch: 4\nepochs: 5\nwarmup_iters: 0\nworkers: 2\n"), 0o644))
+	prof := filepath.Join(t.TempDir(), "train.pprof")
 	out, err := runDataApp(t, "train", "--data", data, "--out", run, "--arch", "mnv3-small-dyrelu-c-w0.25-hc16",
-		"--config", cfgPath, "--epochs", "1", "--seed", "3", "--replicas", "2")
+		"--config", cfgPath, "--epochs", "1", "--seed", "3", "--replicas", "2", "--cpuprofile", prof)
 	require.NoError(t, err, out)
+	st, err := os.Stat(prof)
+	require.NoError(t, err, "the CPU profile is written")
+	assert.Positive(t, st.Size())
 	assert.Contains(t, out, "epoch 1/1")
 	assert.Contains(t, out, "val AP")
 	for _, f := range []string{train.LastCheckpoint, train.BestCheckpoint, train.HalfCheckpoint, train.MetricsFile} {
@@ -48,6 +52,7 @@ func TestTrainCommand(t *testing.T) {
 		{"more replicas than the batch", []string{"--data", data, "--out", run, "--batch", "2", "--replicas", "3"}, "replicas 3"},
 		{"ema decay 1", []string{"--data", data, "--out", run, "--ema-decay", "1"}, "ema_decay 1"},
 		{"bad milestones", []string{"--data", data, "--out", run, "--milestones", "1,x"}, "milestones"},
+		{"cpu profile in a missing folder", []string{"--data", data, "--out", run, "--cpuprofile", filepath.Join(run, "no", "x.pprof")}, "train: cpu profile"},
 		{"bad config", []string{"--data", data, "--out", run, "--config", filepath.Join(run, "nope.json")}, "config"},
 		{"resume other arch", []string{"--data", data, "--out", t.TempDir(), "--arch", "mnv3-small-baseline-w0.25-hc16",
 			"--input", "64x64", "--resume", filepath.Join(run, train.LastCheckpoint)}, "architecture mismatch"},
