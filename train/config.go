@@ -86,12 +86,6 @@ type Config struct {
 	// (1-based): from scratch OHKM learns slower than the plain loss, and
 	// as a last phase it refines the hard joints. 0 or 1: every epoch.
 	OHKMFromEpoch int `json:"ohkm_from_epoch" yaml:"ohkm_from_epoch"`
-	// HiddenWeight is the loss weight of a hidden joint (v = 1) relative to
-	// a visible one; 1, as SimpleBaseline. Below 1 it spends less of the
-	// gradient on joints whose place the crop does not show, whose error is
-	// partly beyond any model; the MSE optimum of their heatmaps is the same
-	// at any weight.
-	HiddenWeight float64 `json:"hidden_weight" yaml:"hidden_weight"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -137,7 +131,7 @@ func Default() Config {
 		Arch: pose.DefaultArch, Epochs: 210, Batch: 32, LR: 1e-3, Optimizer: OptimizerAdam,
 		Schedule: ScheduleStep, Milestones: []int{170, 200}, Gamma: 0.1,
 		WarmupIters: 500, WarmupRatio: 0.001,
-		LossWeight: 1, HiddenWeight: 1, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
+		LossWeight: 1, Input: "256x192", Sigma: 2, BoxPadding: coco.BoxPadding, Seed: 1, ValEvery: 10, FlipTest: true,
 		ScaleFactor: aug.ScaleFactor, RotFactor: aug.RotFactor, HalfBodyProb: aug.HalfBodyProb,
 		OcclusionProb: aug.OcclusionProb, OcclusionSize: aug.OcclusionSize,
 	}
@@ -250,9 +244,6 @@ func (c Config) Validate() error {
 	}
 	if !(c.LossWeight > 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))
-	}
-	if !(c.HiddenWeight > 0) || math.IsInf(c.HiddenWeight, 0) {
-		bad = append(bad, fmt.Sprintf("hidden_weight %v, want > 0", c.HiddenWeight))
 	}
 	if c.ScaleFactor < 0 || c.ScaleFactor >= 1 || c.RotFactor < 0 || c.HalfBodyProb < 0 || c.HalfBodyProb > 1 {
 		bad = append(bad, fmt.Sprintf("augmentation scale_factor %v, rot_factor %v, half_body_prob %v: want scale_factor in [0, 1), rot_factor ≥ 0, half_body_prob in [0, 1]",

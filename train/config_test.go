@@ -131,8 +131,6 @@ func TestValidateConfig(t *testing.T) {
 		{"scale factor 1", func(c *Config) { c.ScaleFactor = 1 }},
 		{"negative rotation", func(c *Config) { c.RotFactor = -1 }},
 		{"half-body prob above 1", func(c *Config) { c.HalfBodyProb = 1.5 }},
-		{"hidden weight 0", func(c *Config) { c.HiddenWeight = 0 }},
-		{"NaN hidden weight", func(c *Config) { c.HiddenWeight = math.NaN() }},
 		{"occlusion prob above 1", func(c *Config) { c.OcclusionProb = 1.5 }},
 		{"NaN occlusion prob", func(c *Config) { c.OcclusionProb = math.NaN() }},
 		{"occlusion of size 0", func(c *Config) { c.OcclusionProb, c.OcclusionSize = 0.5, 0 }},

@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -63,7 +62,6 @@ func newReplicas(m *pose.Model, n int) ([]*replica, []*nn.BatchSync, error) {
 // slice's gradient is weighted the same way. With one replica this is the
 // plain single-model step.
 func (t *Trainer) step(b *coco.Batch) float32 {
-	weighHidden(b, t.model.Arch.Keypoints, t.cfg.HiddenWeight)
 	active := min(len(t.reps), b.N)
 	for _, s := range t.syncs {
 		s.SetParties(active)
@@ -111,23 +109,6 @@ func (t *Trainer) forwardBackward(rep *replica, b *coco.Batch, lo, hi int) {
 	weight := nn.FromData(b.Weights[lo*k:hi*k], n, k)
 	rep.l = rep.loss.Forward(y, target, weight)
 	rep.model.Backward(scaledLossGrad(&rep.loss, t.cfg.LossWeight*float64(n)/float64(b.N)))
-}
-
-// weighHidden scales the target weights of b's hidden joints (v = 1) by
-// √w: the loss weighs each joint by its target weight squared
-// (nn.JointsMSELoss), so a hidden joint's term counts w times a visible one's.
-func weighHidden(b *coco.Batch, k int, w float64) {
-	if w == 1 {
-		return
-	}
-	s := float32(math.Sqrt(w))
-	for i := range b.N {
-		for j, p := range b.Meta[i].Joints {
-			if p[2] == 1 {
-				b.Weights[i*k+j] *= s
-			}
-		}
-	}
 }
 
 // scaledLossGrad is the gradient of loss's last Forward times scale.

@@ -40,7 +40,7 @@ func TestReplicasSplitTheBatch(t *testing.T) {
 			r.model.SetTraining(true)
 			r.loss.UseTargetWeight = true
 		}
-		return &Trainer{cfg: Config{LossWeight: 1000, HiddenWeight: 1}, geom: g, model: m, reps: reps, syncs: syncs}
+		return &Trainer{cfg: Config{LossWeight: 1000}, geom: g, model: m, reps: reps, syncs: syncs}
 	}
 	same := func(t *testing.T, want, got *Trainer, lossWant, lossGot float32) {
 		t.Helper()
@@ -81,16 +81,4 @@ func assertRelClose(t *testing.T, want, got []float32, tol float64, what string)
 	for j, v := range got {
 		require.InDelta(t, want[j], v, tol*scale+1e-8, "%s[%d]", what, j)
 	}
-}
-
-func TestWeighHidden(t *testing.T) {
-	joints := [][3]float32{{1, 2, 2}, {3, 4, 1}, {5, 6, 0}, {7, 8, 1}}
-	b := &coco.Batch{N: 1, Weights: []float32{1, 1, 0, 0}, Meta: []coco.SampleMeta{{Joints: joints}}}
-	weighHidden(b, 4, 1)
-	assert.Equal(t, []float32{1, 1, 0, 0}, b.Weights, "weight 1 leaves the batch as loaded")
-	weighHidden(b, 4, 0.25)
-	// The visible joint keeps 1; the hidden one gets √0.25, so that its
-	// squared term in the loss counts a quarter; the unlabelled joint and
-	// the hidden one outside the crop (weight 0) stay 0.
-	assert.Equal(t, []float32{1, 0.5, 0, 0}, b.Weights)
 }
