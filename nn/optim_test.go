@@ -239,3 +239,23 @@ func TestAdamExemptVectors(t *testing.T) {
 		})
 	}
 }
+
+// TestAdamFlushesSubnormalMoments checks that a moment decaying into the
+// subnormal range becomes 0 (subnormal arithmetic is ~100× slower on x86)
+// while a small normal one keeps PyTorch's value.
+func TestAdamFlushesSubnormalMoments(t *testing.T) {
+	p := nn.NewParam("w", 4)
+	copy(p.Value.Data, []float32{1, 1, 1, 1})
+	copy(p.Grad.Data, []float32{0, 0, 0, 1e-3})
+	opt := nn.NewAdam([]*nn.Param{p}, nn.DefaultAdam())
+	st := opt.State()
+	m, v := st["exp_avg.w"].Data, st["exp_avg_sq.w"].Data
+	copy(m, []float32{1e-39, 1e-30, 0, 0}) // 1e-39 is subnormal; 0.9·1e-39 too
+	copy(v, []float32{1e-6, 1e-6, 1e-39, 0})
+	opt.Step()
+	assert.Equal(t, float32(0), m[0], "a subnormal first moment is flushed")
+	assert.Equal(t, float32(1e-30)*float32(0.9), m[1], "a normal one decays as in PyTorch")
+	assert.Equal(t, float32(0), v[2], "a subnormal second moment is flushed")
+	assert.Equal(t, float32(1e-3)*float32(0.1), m[3])
+	assert.Equal(t, float32(1), p.Value.Data[0], "the flushed moment does not move its weight")
+}
