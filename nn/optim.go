@@ -132,7 +132,7 @@ func (a *Adam) Step() {
 // a weight whose gradient has stopped (the DY-ReLU hyper-functions' FC
 // weights behind a dead unit, for one) decay geometrically through the
 // subnormal range, where x86 takes a microcode assist of ~100 cycles on each
-// arithmetic operation: after 2,200 steps 28 % of a training run's first
+// arithmetic operation: after 2,751 steps 28 % of a training run's first
 // moments were subnormal, and Step took 9× its CPU time, a fifth of the
 // run's (notes/train.md, session 24). A moment below 2⁻¹²⁶ moves its weight
 // by about lr·2⁻¹²⁶/eps, far below a float32 weight's rounding; flushing it
