@@ -46,7 +46,7 @@ func newDataCmd() *cli.Command {
 				N: c.Int(n.Name), Seed: c.Uint64(seed.Name), Augment: c.Bool(augment.Name), Geometry: g,
 				Occlusion: c.Float64(occlusion.Name),
 			}
-			if opt.Occlusion != 0 && !opt.Augment || !(opt.Occlusion >= 0 && opt.Occlusion <= 1) {
+			if (opt.Occlusion != 0 && !opt.Augment) || !(opt.Occlusion >= 0 && opt.Occlusion <= 1) {
 				return fmt.Errorf("data show: --%s %v: want a probability in [0, 1], with --%s", occlusion.Name, opt.Occlusion, augment.Name)
 			}
 			switch dir := c.String(data.Name); {
