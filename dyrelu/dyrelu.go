@@ -43,6 +43,13 @@ type DyReLU struct {
 	// while Training (Backward needs x). Set it only where x is not read
 	// again (after a convolution whose output feeds only this layer).
 	Inplace bool
+	// Activity, when not nil (length Hidden), counts for each unit of the
+	// hyper function's hidden layer the samples whose Forward activated it
+	// (a positive input to its ReLU), in training and inference alike; nil
+	// counts nothing. A unit that no input activates passes no gradient to
+	// fc1, so once dead it stays dead, and the coefficients lose its share
+	// of their dependence on the input (notes/dyrelu.md, "Dead units").
+	Activity []int64
 
 	// State of the last Forward. The buffers are sized on first use and
 	// reused; only x differs between modes (nil after an inference Forward).
@@ -270,12 +277,29 @@ func (d *DyReLU) hyper() {
 			d.hid[i] = 0
 		}
 	}
+	if d.Activity != nil {
+		d.countActive()
+	}
 	linear(d.sig, d.hid, d.FC2Weight.Value.Data, d.FC2Bias.Value.Data, n, hd, m)
 	for s := 0; s < n; s++ {
 		for j := 0; j < 2*k; j++ {
 			init, lambda := d.initLambda(j)
 			rows := (s*2*k + j) * cc
 			sigmoidCoefC(d.sig[rows:rows+cc], d.coef[rows:rows+cc], init, lambda)
+		}
+	}
+}
+
+// countActive adds the units the last batch activated to Activity.
+func (d *DyReLU) countActive() {
+	if len(d.Activity) != d.Hidden {
+		panic(fmt.Sprintf("dyrelu: Activity has %d counters for %d hidden units", len(d.Activity), d.Hidden))
+	}
+	for s := range d.n {
+		for j, v := range d.hid[s*d.Hidden : (s+1)*d.Hidden] {
+			if v > 0 {
+				d.Activity[j]++
+			}
 		}
 	}
 }

@@ -637,3 +637,53 @@ func TestFoldInputBias(t *testing.T) {
 		})
 	}
 }
+
+// TestActivity checks the hidden-unit counts against a naive evaluation of
+// fc1 on the channel means, in training and inference, with one unit forced
+// dead and one forced active.
+func TestActivity(t *testing.T) {
+	for _, v := range []Variant{A, B, C} {
+		t.Run(v.String(), func(t *testing.T) {
+			const n, c, h, w = 3, 16, 5, 4
+			d := New(v, c, DefaultConfig(), nntest.Rand(21))
+			hd := d.Hidden
+			require.GreaterOrEqual(t, hd, 2)
+			d.FC1Bias.Value.Data[0] = -100
+			d.FC1Bias.Value.Data[1] = 100
+			x := nntest.RandTensor(nntest.Rand(22), n, c, h, w)
+
+			want := make([]int64, hd)
+			for s := range n {
+				for j := range hd {
+					pre := float64(d.FC1Bias.Value.Data[j])
+					for ch := range c {
+						mean := 0.0
+						for _, v := range x.Data[(s*c+ch)*h*w : (s*c+ch+1)*h*w] {
+							mean += float64(v)
+						}
+						pre += float64(d.FC1Weight.Value.Data[j*c+ch]) * mean / (h * w)
+					}
+					if pre > 0 {
+						want[j]++
+					}
+				}
+			}
+			require.Zero(t, want[0])
+			require.EqualValues(t, n, want[1])
+
+			d.Forward(x) // counts nothing while Activity is nil
+			d.Activity = make([]int64, hd)
+			d.Forward(x)
+			assert.Equal(t, want, d.Activity, "training")
+			d.SetTraining(false)
+			d.Forward(x)
+			for j := range want {
+				want[j] *= 2
+			}
+			assert.Equal(t, want, d.Activity, "training + inference")
+
+			d.Activity = make([]int64, hd+1)
+			assert.Panics(t, func() { d.Forward(x) }, "counters of the wrong length")
+		})
+	}
+}

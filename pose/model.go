@@ -138,26 +138,89 @@ func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 // (backbone, head stages, laterals): data-parallel training links each to
 // the same layer of the other replicas.
 func (m *Model) BatchNorms() []*nn.BatchNorm2D {
-	out := batchNorms(m.Backbone.Features, nil)
-	out = batchNorms(m.Head.Layers, out)
-	for _, l := range m.Head.Laterals {
-		out = batchNorms(l, out)
-	}
+	var out []*nn.BatchNorm2D
+	m.walk(func(l nn.Layer) {
+		if bn, ok := l.(*nn.BatchNorm2D); ok {
+			out = append(out, bn)
+		}
+	})
 	return out
 }
 
-func batchNorms(l nn.Layer, out []*nn.BatchNorm2D) []*nn.BatchNorm2D {
+// DyReLUs returns the model's DY-ReLU layers in forward order (backbone,
+// head stages); none in the baseline.
+func (m *Model) DyReLUs() []*dyrelu.DyReLU {
+	var out []*dyrelu.DyReLU
+	m.walk(func(l nn.Layer) {
+		if d, ok := l.(*dyrelu.DyReLU); ok {
+			out = append(out, d)
+		}
+	})
+	return out
+}
+
+// walk calls visit on every layer of the model in forward order: the
+// backbone, the head's stages, its laterals.
+func (m *Model) walk(visit func(nn.Layer)) {
+	walk(m.Backbone.Features, visit)
+	walk(m.Head.Layers, visit)
+	for _, l := range m.Head.Laterals {
+		walk(l, visit)
+	}
+}
+
+func walk(l nn.Layer, visit func(nn.Layer)) {
+	visit(l)
 	switch l := l.(type) {
-	case *nn.BatchNorm2D:
-		out = append(out, l)
 	case *backbone.ConvBN:
-		out = append(out, l.BN)
+		visit(l.BN)
+		if l.Act != nil {
+			walk(l.Act, visit)
+		}
 	case *backbone.InvertedResidual:
-		out = batchNorms(l.Block, out)
+		walk(l.Block, visit)
 	case *nn.Sequential:
 		for _, s := range l.Layers {
-			out = batchNorms(s, out)
+			walk(s, visit)
 		}
 	}
-	return out
+}
+
+// HyperUnits counts the units of the hidden layers of a model's DY-ReLU
+// hyper functions (DeadHyperUnits).
+type HyperUnits struct {
+	Dead  int // activated by no sample
+	Total int
+}
+
+// DeadHyperUnits runs fn and counts the hyper-function units that none of
+// the samples of its forward passes activated. Such a unit passes no
+// gradient to its fc1 weights, so training cannot bring it back, and its
+// layer's coefficients lose that much of their dependence on the input.
+// The hyper functions read channel means, which vary little between
+// samples, so a unit tends to be on for all of a batch or for none
+// (notes/dyrelu.md, "Dead hyper-function units").
+func (m *Model) DeadHyperUnits(fn func() error) (HyperUnits, error) {
+	ds := m.DyReLUs()
+	for _, d := range ds {
+		d.Activity = make([]int64, d.Hidden)
+	}
+	defer func() {
+		for _, d := range ds {
+			d.Activity = nil
+		}
+	}()
+	if err := fn(); err != nil {
+		return HyperUnits{}, err
+	}
+	var u HyperUnits
+	for _, d := range ds {
+		for _, a := range d.Activity {
+			if a == 0 {
+				u.Dead++
+			}
+		}
+		u.Total += d.Hidden
+	}
+	return u, nil
 }

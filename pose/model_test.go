@@ -51,7 +51,59 @@ func TestModelShapes(t *testing.T) {
 			for i, b := range bns {
 				assert.Same(t, means[i], b.RunningMean.Value, "BN %d", i)
 			}
+
+			// DyReLUs finds every DY-ReLU layer, in the checkpoint's order;
+			// the baseline has none (its "fc1" weights are SE modules').
+			var fc1 []*nn.Tensor
+			for _, p := range m.Params() {
+				if strings.HasSuffix(p.Name, ".fc1.weight") && !strings.Contains(tt.arch, "baseline") {
+					fc1 = append(fc1, p.Value)
+				}
+			}
+			ds := m.DyReLUs()
+			require.Len(t, ds, len(fc1))
+			for i, d := range ds {
+				assert.Same(t, fc1[i], d.FC1Weight.Value, "DY-ReLU %d", i)
+			}
 		})
+	}
+}
+
+// TestDeadHyperUnits kills every hidden unit of one DY-ReLU layer's hyper
+// function and keeps all others alive, and checks that exactly the killed
+// ones are counted dead; the counters go away after.
+func TestDeadHyperUnits(t *testing.T) {
+	m := New(MustParseArch(tinyArch), nntest.Rand(1))
+	ds := m.DyReLUs()
+	require.NotEmpty(t, ds)
+	killed := ds[len(ds)/2]
+	for _, d := range ds {
+		bias := float32(1e4)
+		if d == killed {
+			bias = -1e4
+		}
+		for i := range d.FC1Bias.Value.Data {
+			d.FC1Bias.Value.Data[i] = bias
+		}
+	}
+	total := 0
+	for _, d := range ds {
+		total += d.Hidden
+	}
+	x := nntest.RandTensor(nntest.Rand(2), 4, 3, 64, 48)
+	u, err := m.DeadHyperUnits(func() error { m.Forward(x); return nil })
+	require.NoError(t, err)
+	assert.Equal(t, total, u.Total)
+	assert.Equal(t, killed.Hidden, u.Dead)
+	for _, d := range ds {
+		assert.Nil(t, d.Activity, "counters removed")
+	}
+
+	boom := errors.New("boom")
+	_, err = m.DeadHyperUnits(func() error { return boom })
+	assert.ErrorIs(t, err, boom)
+	for _, d := range ds {
+		assert.Nil(t, d.Activity, "counters removed after an error")
 	}
 }
 

@@ -46,7 +46,12 @@ type EpochMetrics struct {
 	Seconds       float64            `json:"seconds"` // training time of the epoch
 	AP            *float64           `json:"ap,omitempty"`
 	Val           map[string]float64 `json:"val,omitempty"` // the ten COCO stats
-	Losses        []float64          `json:"-"`             // every iteration's loss (tests)
+	// DeadHyperUnits of the HyperUnits hidden units of the DY-ReLU hyper
+	// functions no validation crop activated (pose.Model.DeadHyperUnits);
+	// validated epochs of DY-ReLU models only.
+	DeadHyperUnits *int      `json:"dyrelu_dead_units,omitempty"`
+	HyperUnits     int       `json:"dyrelu_hidden_units,omitempty"`
+	Losses         []float64 `json:"-"` // every iteration's loss (tests)
 }
 
 // Result summarises a finished (or interrupted) run.
@@ -245,9 +250,16 @@ func (t *Trainer) validate(ctx context.Context, epoch int, em *EpochMetrics) err
 		t.ema.Swap()
 		defer t.ema.Swap()
 	}
-	s, err := t.val.Run(ctx, t.model)
+	var s *eval.Summary
+	units, err := t.model.DeadHyperUnits(func() (err error) {
+		s, err = t.val.Run(ctx, t.model)
+		return err
+	})
 	if err != nil {
 		return err
+	}
+	if units.Total > 0 {
+		em.DeadHyperUnits, em.HyperUnits = &units.Dead, units.Total
 	}
 	ap := s.Stats[0]
 	em.AP = &ap
@@ -429,6 +441,9 @@ func (t *Trainer) logEpoch(em EpochMetrics) {
 	ap := ""
 	if em.AP != nil {
 		ap = fmt.Sprintf(" val AP %.4f (AP50 %.4f, best %.4f at epoch %d)", *em.AP, em.Val["AP50"], t.st.BestAP, t.st.BestEpoch)
+	}
+	if em.DeadHyperUnits != nil {
+		ap += fmt.Sprintf(", dead DY-ReLU units %d/%d", *em.DeadHyperUnits, em.HyperUnits)
 	}
 	fmt.Fprintf(t.opt.Progress, "epoch %d done: loss %.6f, %.1f samples/s, %.0fs%s\n", em.Epoch, em.Loss, em.SamplesPerSec, em.Seconds, ap)
 }

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -46,7 +47,8 @@ func TestTrainLossFalls(t *testing.T) {
 	// the fall (to 0.79× of the start) hung on the kernels' rounding.
 	cfg.Epochs, cfg.LR, cfg.LossWeight = 16, 3e-3, 1000
 	cfg.BoxPadding = 1.1
-	res, err := Train(context.Background(), cfg, Options{})
+	var log bytes.Buffer
+	res, err := Train(context.Background(), cfg, Options{Progress: &log})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(res.Losses), 8)
 	n := len(res.Losses) / 4
@@ -66,6 +68,17 @@ func TestTrainLossFalls(t *testing.T) {
 	hist, err := readMetrics(filepath.Join(cfg.Out, MetricsFile), cfg.Epochs)
 	require.NoError(t, err)
 	assert.Len(t, hist, cfg.Epochs)
+
+	// Validation counts the hyper-function units no crop activates.
+	total := 0
+	for _, d := range m.DyReLUs() {
+		total += d.Hidden
+	}
+	final := hist[len(hist)-1]
+	require.NotNil(t, final.DeadHyperUnits, "dead units in metrics.jsonl")
+	assert.Equal(t, total, final.HyperUnits)
+	assert.LessOrEqual(t, *final.DeadHyperUnits, total)
+	assert.Contains(t, log.String(), fmt.Sprintf("dead DY-ReLU units %d/%d", *final.DeadHyperUnits, total))
 }
 
 func mean(v []float64) float64 {

@@ -145,15 +145,16 @@ func personCategory(gt *eval.GroundTruth) int64 {
 // EvaluateModel validates the model checkpoint at path on the val split of
 // the COCO-layout folder dataDir, at the model's recorded input size and
 // decoding, with GT boxes. sigma is DARK's smoothing σ for a checkpoint
-// that records none.
-func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int, flip bool, sigma float64) (*eval.Summary, error) {
+// that records none. It also counts the DY-ReLU hyper-function units no
+// validation crop activates (pose.Model.DeadHyperUnits).
+func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int, flip bool, sigma float64) (*eval.Summary, pose.HyperUnits, error) {
 	m, err := pose.Load(path)
 	if err != nil {
-		return nil, fmt.Errorf("train: evaluate: %w", err)
+		return nil, pose.HyperUnits{}, fmt.Errorf("train: evaluate: %w", err)
 	}
 	sp, err := FindSplit(dataDir, "val")
 	if err != nil {
-		return nil, err
+		return nil, pose.HyperUnits{}, err
 	}
 	if m.Meta.Sigma > 0 {
 		sigma = m.Meta.Sigma // DARK decodes with the training targets' σ
@@ -163,8 +164,13 @@ func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int
 		BoxPadding: m.Meta.BoxPadding}
 	v, err := NewValidator(sp, g, batch, workers, flip)
 	if err != nil {
-		return nil, err
+		return nil, pose.HyperUnits{}, err
 	}
 	v.DARK = m.Meta.Decode == pose.DecodeDARK
-	return v.Run(ctx, m)
+	var s *eval.Summary
+	units, err := m.DeadHyperUnits(func() (err error) {
+		s, err = v.Run(ctx, m)
+		return err
+	})
+	return s, units, err
 }

@@ -217,12 +217,18 @@ func runValidate(c *cli.Context, cfg train.Config) error {
 	if cfg.Init == "" || cfg.Data == "" {
 		return fmt.Errorf("train: --validate-only needs --init MODEL and --data DIR")
 	}
-	s, err := train.EvaluateModel(c.Context, cfg.Init, cfg.Data, cfg.Batch, cfg.Workers, cfg.FlipTest, cfg.Sigma)
+	s, units, err := train.EvaluateModel(c.Context, cfg.Init, cfg.Data, cfg.Batch, cfg.Workers, cfg.FlipTest, cfg.Sigma)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "%s on %s (val, GT boxes, flip test %v):\n", cfg.Init, cfg.Data, cfg.FlipTest)
-	return s.WriteText(c.App.Writer)
+	if err := s.WriteText(c.App.Writer); err != nil {
+		return err
+	}
+	if units.Total > 0 {
+		fmt.Fprintf(c.App.Writer, "DY-ReLU hyper-function units no validation crop activates (dead): %d of %d\n", units.Dead, units.Total)
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -41,6 +41,7 @@ func TestTrainCommand(t *testing.T) {
 	out, err = runDataApp(t, "train", "--validate-only", "--data", data, "--init", filepath.Join(run, train.HalfCheckpoint))
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "Average Precision")
+	assert.Regexp(t, `units no validation crop activates \(dead\): \d+ of \d+`, out)
 
 	for _, tc := range []struct {
 		name string
