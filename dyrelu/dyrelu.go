@@ -48,7 +48,8 @@ type DyReLU struct {
 	// (a positive input to its ReLU), in training and inference alike; nil
 	// counts nothing. A unit that no input activates passes no gradient to
 	// fc1, so once dead it stays dead, and the coefficients lose its share
-	// of their dependence on the input (notes/dyrelu.md, "Dead units").
+	// of their dependence on the input (notes/dyrelu.md, "Dead hyper-function
+	// units").
 	Activity []int64
 
 	// State of the last Forward. The buffers are sized on first use and
