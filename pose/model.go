@@ -137,23 +137,18 @@ func (m *Model) Predict(x *nn.Tensor, flip bool) *nn.Tensor {
 // BatchNorms returns the model's BatchNorm2D layers in forward order
 // (backbone, head stages, laterals): data-parallel training links each to
 // the same layer of the other replicas.
-func (m *Model) BatchNorms() []*nn.BatchNorm2D {
-	var out []*nn.BatchNorm2D
-	m.walk(func(l nn.Layer) {
-		if bn, ok := l.(*nn.BatchNorm2D); ok {
-			out = append(out, bn)
-		}
-	})
-	return out
-}
+func (m *Model) BatchNorms() []*nn.BatchNorm2D { return layersOf[*nn.BatchNorm2D](m) }
 
 // DyReLUs returns the model's DY-ReLU layers in forward order (backbone,
 // head stages); none in the baseline.
-func (m *Model) DyReLUs() []*dyrelu.DyReLU {
-	var out []*dyrelu.DyReLU
+func (m *Model) DyReLUs() []*dyrelu.DyReLU { return layersOf[*dyrelu.DyReLU](m) }
+
+// layersOf returns the model's layers of type T in forward order.
+func layersOf[T nn.Layer](m *Model) []T {
+	var out []T
 	m.walk(func(l nn.Layer) {
-		if d, ok := l.(*dyrelu.DyReLU); ok {
-			out = append(out, d)
+		if t, ok := l.(T); ok {
+			out = append(out, t)
 		}
 	})
 	return out
