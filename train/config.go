@@ -86,6 +86,12 @@ type Config struct {
 	// (1-based): from scratch OHKM learns slower than the plain loss, and
 	// as a last phase it refines the hard joints. 0 or 1: every epoch.
 	OHKMFromEpoch int `json:"ohkm_from_epoch" yaml:"ohkm_from_epoch"`
+	// JointWeights multiplies each joint's target weight by its value, one
+	// per keypoint (HRNet's and mmpose's joint_weights; JointWeightsCOCO
+	// is their COCO setting). The loss weighs a joint by its target weight
+	// squared, as theirs does, so 1.5 counts a wrist 2.25 times. Empty: 1
+	// for every joint (SimpleBaseline).
+	JointWeights []float64 `json:"joint_weights" yaml:"joint_weights"`
 
 	Input string  `json:"input" yaml:"input"` // HxW, 256x192; heatmaps are input/4
 	Sigma float64 `json:"sigma" yaml:"sigma"` // target Gaussian σ in heatmap cells; 2
@@ -122,6 +128,33 @@ type Config struct {
 	// run's best.safetensors) with a fresh optimiser and schedule: fine-tuning
 	// or a warm restart. Ignored when resuming.
 	Init string `json:"init,omitempty" yaml:"init,omitempty"`
+}
+
+// JointWeightsCOCO are HRNet's COCO joint weights (its
+// USE_DIFFERENT_JOINTS_WEIGHT, mmpose's joint_weights): elbows and knees
+// 1.2, wrists and ankles 1.5, the rest 1.
+var JointWeightsCOCO = []float64{1, 1, 1, 1, 1, 1, 1, 1.2, 1.2, 1.5, 1.5, 1, 1, 1.2, 1.2, 1.5, 1.5}
+
+// ParseJointWeights reads a --joint-weights value: "coco"
+// (JointWeightsCOCO), "" (none) or comma-separated numbers, one per
+// keypoint.
+func ParseJointWeights(s string) ([]float64, error) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "":
+		return nil, nil
+	case "coco":
+		return append([]float64(nil), JointWeightsCOCO...), nil
+	}
+	var ws []float64
+	for i, f := range strings.Split(s, ",") {
+		w, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return nil, fmt.Errorf("joint weights %q: value %d: %w (want \"coco\" or comma-separated numbers)", s, i+1, err)
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
 }
 
 // Default returns the paper's recipe (see Config).
@@ -244,6 +277,12 @@ func (c Config) Validate() error {
 	}
 	if !(c.LossWeight > 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))
+	}
+	for i, w := range c.JointWeights {
+		if !(w > 0) || math.IsInf(w, 0) {
+			bad = append(bad, fmt.Sprintf("joint_weights[%d] %v, want > 0", i, w))
+			break
+		}
 	}
 	if c.ScaleFactor < 0 || c.ScaleFactor >= 1 || c.RotFactor < 0 || c.HalfBodyProb < 0 || c.HalfBodyProb > 1 {
 		bad = append(bad, fmt.Sprintf("augmentation scale_factor %v, rot_factor %v, half_body_prob %v: want scale_factor in [0, 1), rot_factor ≥ 0, half_body_prob in [0, 1]",

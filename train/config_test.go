@@ -123,6 +123,9 @@ func TestValidateConfig(t *testing.T) {
 		{"negative ema decay", func(c *Config) { c.EMADecay = -0.5 }},
 		{"NaN ema decay", func(c *Config) { c.EMADecay = math.NaN() }},
 		{"negative ohkm top-k", func(c *Config) { c.OHKMTopK = -1 }},
+		{"joint weight 0", func(c *Config) { c.JointWeights = []float64{1, 0} }},
+		{"NaN joint weight", func(c *Config) { c.JointWeights = []float64{math.NaN()} }},
+		{"infinite joint weight", func(c *Config) { c.JointWeights = []float64{math.Inf(1)} }},
 		{"ohkm from an epoch without top-k", func(c *Config) { c.OHKMFromEpoch = 3 }},
 		{"ohkm from after the last epoch", func(c *Config) { c.OHKMTopK, c.OHKMFromEpoch = 8, c.Epochs+1 }},
 		{"negative ohkm epoch", func(c *Config) { c.OHKMTopK, c.OHKMFromEpoch = 8, -1 }},
@@ -144,6 +147,36 @@ func TestValidateConfig(t *testing.T) {
 			assert.Error(t, c.Validate())
 		})
 	}
+}
+
+func TestParseJointWeights(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		want    []float64
+		wantErr string
+	}{
+		{"", nil, ""},
+		{" COCO ", JointWeightsCOCO, ""},
+		{"1, 2.5,3", []float64{1, 2.5, 3}, ""},
+		{"1,x", nil, "value 2"},
+		{"1,,2", nil, "value 2"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseJointWeights(tc.in)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	ws, err := ParseJointWeights("coco")
+	require.NoError(t, err)
+	ws[0] = 9
+	assert.Equal(t, 1.0, JointWeightsCOCO[0], "the preset is copied, not shared")
+	assert.Len(t, JointWeightsCOCO, 17)
 }
 
 func TestScheduleAnnealing(t *testing.T) {

@@ -51,6 +51,7 @@ func TestTrainBadInput(t *testing.T) {
 		{"resume missing file", func(c *Config) { c.Resume = filepath.Join(prev.Out, "nope.safetensors") }, "resume"},
 		{"out is a file", func(c *Config) { c.Out = filepath.Join(file, "run") }, "run directory"},
 		{"ohkm above the keypoints", func(c *Config) { c.OHKMTopK = 18 }, "ohkm_topk 18"},
+		{"joint weights not one per keypoint", func(c *Config) { c.JointWeights = []float64{1, 2} }, "joint_weights has 2 values"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tinyConfig(data, t.TempDir())

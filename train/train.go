@@ -100,6 +100,9 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if cfg.OHKMTopK > arch.Keypoints {
 		return nil, fmt.Errorf("train: config: ohkm_topk %d, want ≤ the model's %d keypoints", cfg.OHKMTopK, arch.Keypoints)
 	}
+	if n := len(cfg.JointWeights); n > 0 && n != arch.Keypoints {
+		return nil, fmt.Errorf("train: config: joint_weights has %d values, want one per keypoint (%d)", n, arch.Keypoints)
+	}
 	m := pose.New(arch, rand.New(rand.NewPCG(cfg.Seed, 0)))
 	m.Meta.InputH, m.Meta.InputW = g.InputH, g.InputW
 	m.Meta.Sigma, m.Meta.BoxPadding = g.Sigma, g.BoxPadding
@@ -138,7 +141,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, ema: ema, sched: schedule(cfg, itersPerEpoch),
-		itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
+		jointWeights: float32s(cfg.JointWeights), itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
@@ -151,6 +154,7 @@ type Trainer struct {
 	adam          *nn.Adam
 	ema           *nn.EMA // nil unless Config.EMADecay > 0
 	sched         nn.Schedule
+	jointWeights  []float32 // Config.JointWeights; nil when all are 1
 	itersPerEpoch int
 	reps          []*replica      // reps[0].model is model
 	syncs         []*nn.BatchSync // of the replicas' BatchNorm layers

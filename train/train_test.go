@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/dypose/dypose/coco"
 	"github.com/dypose/dypose/nn"
 	"github.com/dypose/dypose/nn/nntest"
 	"github.com/dypose/dypose/pose"
@@ -288,6 +289,40 @@ func TestLossWeightScalesGradient(t *testing.T) {
 	}
 	loss.Forward(pred, target, nil)
 	nntest.AssertClose(t, want, scaledLossGrad(&loss, 1), 0, "weight 1 leaves the gradient alone")
+}
+
+// TestJointWeights checks that the weights reach the loss: weighing every
+// joint by 2 makes the first iteration's loss (before any step) 4 times the
+// plain one, and weighing one joint by 3 adds 8 times that joint's term.
+func TestJointWeights(t *testing.T) {
+	data := tinyData(t, 2, 1)
+	run := func(ws []float64) *Result {
+		cfg := tinyConfig(data, t.TempDir())
+		cfg.Epochs, cfg.JointWeights = 1, ws
+		res, err := Train(context.Background(), cfg, Options{})
+		require.NoError(t, err)
+		return res
+	}
+	plain := run(nil)
+	twos := make([]float64, 17)
+	for i := range twos {
+		twos[i] = 2
+	}
+	assert.InDelta(t, 4*plain.Losses[0], run(twos).Losses[0], 1e-6*float64(plain.Losses[0]))
+	one := make([]float64, 17)
+	for i := range one {
+		one[i] = 1
+	}
+	one[9] = 3
+	assert.Greater(t, run(one).Losses[0], plain.Losses[0], "a heavier wrist adds to the loss")
+}
+
+func TestWeighJoints(t *testing.T) {
+	b := &coco.Batch{N: 2, Weights: []float32{1, 0, 1, 1, 1, 0}}
+	weighJoints(b, []float32{2, 3, 0.5})
+	assert.Equal(t, []float32{2, 0, 0.5, 2, 3, 0}, b.Weights, "per joint, unlabelled joints stay 0")
+	weighJoints(b, nil)
+	assert.Equal(t, []float32{2, 0, 0.5, 2, 3, 0}, b.Weights, "nil leaves them")
 }
 
 // TestOHKMFromEpoch checks that mining starts at the epoch asked for: with

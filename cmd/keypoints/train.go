@@ -35,6 +35,7 @@ func newTrainCmd() *cli.Command {
 	ema := &cli.Float64Flag{Name: "ema-decay", Value: d.EMADecay, Usage: "keep a moving average of the weights with this decay (e.g. 0.999) and validate and save best.safetensors from it (0: off)"}
 	ohkmFrom := &cli.IntFlag{Name: "ohkm-from-epoch", Value: d.OHKMFromEpoch, Usage: "mine hard keypoints (--ohkm-topk) only from epoch `E` on (1-based; 0: every epoch)"}
 	ohkm := &cli.IntFlag{Name: "ohkm-topk", Value: d.OHKMTopK, Usage: "online hard keypoint mining: each sample's loss is the mean of its `K` worst joints (SimpleBaseline's JointsOHKMMSELoss uses 8; 0: off)"}
+	jointWeights := &cli.StringFlag{Name: "joint-weights", Usage: "multiply each joint's target weight: `W` is \"coco\" (HRNet's: elbows and knees 1.2, wrists and ankles 1.5) or one comma-separated number per keypoint; the loss counts a joint W² times (default: 1 for every joint)"}
 	lossWeight := &cli.Float64Flag{Name: "loss-weight", Value: d.LossWeight, Usage: "multiply the loss (and its gradients) by this before Adam; ~1000 when training from scratch (Adam's ε)"}
 	scaleFactor := &cli.Float64Flag{Name: "scale-factor", Value: d.ScaleFactor, Usage: "augmentation: box scale × clip(N(0,1)·f + 1, 1−f, 1+f)"}
 	rotFactor := &cli.Float64Flag{Name: "rot-factor", Value: d.RotFactor, Usage: "augmentation: rotation clip(N(0,1)·f, −2f, 2f) degrees, with probability 0.6"}
@@ -61,7 +62,7 @@ func newTrainCmd() *cli.Command {
 		Description: "Trains with Adam (or AdamW), warm-up then step or cosine schedule; validates on the val split\n" +
 			"with ground-truth boxes and the COCO evaluator; checkpoints every epoch and on Ctrl-C or SIGTERM.",
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
-			warmIters, warmRatio, clip, ema, lossWeight, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config, profile},
+			warmIters, warmRatio, clip, ema, lossWeight, jointWeights, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config, profile},
 		Action: func(c *cli.Context) error {
 			cfg := train.Default()
 			if p := c.String(config.Name); p != "" {
@@ -125,6 +126,13 @@ func newTrainCmd() *cli.Command {
 			}
 			if set(ema) {
 				cfg.EMADecay = c.Float64(ema.Name)
+			}
+			if set(jointWeights) {
+				ws, err := train.ParseJointWeights(c.String(jointWeights.Name))
+				if err != nil {
+					return fmt.Errorf("train: --%s: %w", jointWeights.Name, err)
+				}
+				cfg.JointWeights = ws
 			}
 			if set(ohkm) {
 				cfg.OHKMTopK = c.Int(ohkm.Name)
