@@ -293,7 +293,7 @@ func TestLossWeightScalesGradient(t *testing.T) {
 
 // TestJointWeights checks that the weights reach the loss: weighing every
 // joint by 2 makes the first iteration's loss (before any step) 4 times the
-// plain one, and weighing one joint by 3 adds 8 times that joint's term.
+// plain one, and weighing one wrist by 3 raises it.
 func TestJointWeights(t *testing.T) {
 	data := tinyData(t, 2, 1)
 	run := func(ws []float64) *Result {
