@@ -62,7 +62,7 @@ func newReplicas(m *pose.Model, n int) ([]*replica, []*nn.BatchSync, error) {
 // slice's gradient is weighted the same way. With one replica this is the
 // plain single-model step.
 func (t *Trainer) step(b *coco.Batch) float32 {
-	weighJoints(b, t.jointWeights)
+	weighJoints(b, t.cfg.JointWeights)
 	active := min(len(t.reps), b.N)
 	for _, s := range t.syncs {
 		s.SetParties(active)
@@ -113,28 +113,13 @@ func (t *Trainer) forwardBackward(rep *replica, b *coco.Batch, lo, hi int) {
 }
 
 // weighJoints multiplies the target weight of joint j of every sample of b
-// by w[j]; nil w leaves them.
-func weighJoints(b *coco.Batch, w []float32) {
-	if w == nil {
-		return
-	}
+// by w[j] (Config.JointWeights); empty w leaves them.
+func weighJoints(b *coco.Batch, w []float64) {
 	for i := range b.N {
 		for j, v := range w {
-			b.Weights[i*len(w)+j] *= v
+			b.Weights[i*len(w)+j] *= float32(v)
 		}
 	}
-}
-
-// float32s converts xs, nil for none.
-func float32s(xs []float64) []float32 {
-	if len(xs) == 0 {
-		return nil
-	}
-	out := make([]float32, len(xs))
-	for i, x := range xs {
-		out[i] = float32(x)
-	}
-	return out
 }
 
 // scaledLossGrad is the gradient of loss's last Forward times scale.

@@ -141,7 +141,7 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	}
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, ema: ema, sched: schedule(cfg, itersPerEpoch),
-		jointWeights: float32s(cfg.JointWeights), itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
+		itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
 	return r.run(ctx)
 }
 
@@ -154,7 +154,6 @@ type Trainer struct {
 	adam          *nn.Adam
 	ema           *nn.EMA // nil unless Config.EMADecay > 0
 	sched         nn.Schedule
-	jointWeights  []float32 // Config.JointWeights; nil when all are 1
 	itersPerEpoch int
 	reps          []*replica      // reps[0].model is model
 	syncs         []*nn.BatchSync // of the replicas' BatchNorm layers

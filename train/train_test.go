@@ -319,7 +319,7 @@ func TestJointWeights(t *testing.T) {
 
 func TestWeighJoints(t *testing.T) {
 	b := &coco.Batch{N: 2, Weights: []float32{1, 0, 1, 1, 1, 0}}
-	weighJoints(b, []float32{2, 3, 0.5})
+	weighJoints(b, []float64{2, 3, 0.5})
 	assert.Equal(t, []float32{2, 0, 0.5, 2, 3, 0}, b.Weights, "per joint, unlabelled joints stay 0")
 	weighJoints(b, nil)
 	assert.Equal(t, []float32{2, 0, 0.5, 2, 3, 0}, b.Weights, "nil leaves them")
