@@ -4,8 +4,10 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dypose/dypose/internal/parallel"
 )
@@ -72,4 +74,44 @@ func TestForAllocs(t *testing.T) {
 	allocs := testing.AllocsPerRun(50, func() { parallel.For(len(dst), 16, fn) })
 	assert.Zero(t, allocs)
 	assert.InDelta(t, 52, dst[0], 0) // 1 + AllocsPerRun's warm-up call + 50
+}
+
+// TestForSlowChunks makes the caller outwait its poll: the other chunks
+// sleep past spinFor, so it must sleep and be woken by the last of them,
+// and see every chunk's writes when For returns (go test -race checks the
+// ordering).
+func TestForSlowChunks(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	for round := range 20 {
+		out := make([]int, 4)
+		parallel.For(len(out), 1, func(lo, hi int) {
+			if lo > 0 {
+				time.Sleep(time.Duration(1+round%3) * time.Millisecond)
+			}
+			for i := lo; i < hi; i++ {
+				out[i] = round + 1
+			}
+		})
+		for i, v := range out {
+			require.Equal(t, round+1, v, "round %d, index %d", round, i)
+		}
+	}
+}
+
+// TestForParkedWorkers leaves the workers idle past their poll between
+// calls, so each call hands its chunks to parked workers and wakes them.
+func TestForParkedWorkers(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	for round := range 10 {
+		time.Sleep(time.Millisecond)
+		hits := make([]int32, 300)
+		parallel.For(len(hits), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				atomic.AddInt32(&hits[i], 1)
+			}
+		})
+		for i, h := range hits {
+			require.EqualValues(t, 1, h, "round %d, index %d", round, i)
+		}
+	}
 }
