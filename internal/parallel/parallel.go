@@ -25,7 +25,7 @@ import (
 // Polling takes the P from other goroutines that want it, so workers do not
 // poll while For has had concurrent callers within concurrentWindow: then
 // the callers (a trainer's replicas) already keep the cores busy, and a
-// polling worker delayed them (5 % fewer training samples/s).
+// polling worker delayed them (about 6 % fewer training samples/s).
 const (
 	spinFor          = 200 * time.Microsecond
 	pollsPerYield    = 64
