@@ -107,7 +107,7 @@ func (j *job) done() {
 }
 
 func (j *job) wait() {
-	start := time.Now()
+	var start time.Time // read at the first yield: most waits end before it
 	for i := 1; ; i++ {
 		v := j.state.Load()
 		if v == 0 {
@@ -116,7 +116,9 @@ func (j *job) wait() {
 		if i%pollsPerYield != 0 {
 			continue
 		}
-		if time.Since(start) > spinFor && j.state.CompareAndSwap(v, v|sleeping) {
+		if start.IsZero() {
+			start = time.Now()
+		} else if time.Since(start) > spinFor && j.state.CompareAndSwap(v, v|sleeping) {
 			<-j.wake
 			j.state.Store(0)
 			return
