@@ -36,7 +36,7 @@ func runSynth(c *cli.Context, opt synth.Options) error {
 	opt.Progress = synthProgress(c.App.ErrWriter, isTerminal(c.App.ErrWriter))
 	st, err := synth.Generate(c.Context, opt)
 	if err != nil {
-		return fmt.Errorf("synth: %w", err)
+		return err // synth's errors already name the command
 	}
 	fmt.Fprintf(c.App.Writer, "wrote %d images, %d people (%d labelled keypoints), %d crowd regions to %s in %.1fs\n",
 		st.Images, st.People, st.Keypoints, st.Crowds, opt.Out, st.Elapsed.Seconds())
