@@ -14,7 +14,7 @@
 // safe for concurrent use.
 //
 //	m, _ := pose.Load("models/mnv3-small-dyrelu-c-synth.safetensors")
-//	est := infer.NewEstimator(m, infer.Options{Flip: true})
+//	est, _ := infer.NewEstimator(m, infer.Options{Flip: true})
 //	defer est.Close()
 //	people, _ := est.Estimate(img, boxes) // img: BGR gocv.Mat
 package infer

@@ -16,7 +16,10 @@ import (
 // Options tune an Estimator.
 type Options struct {
 	Flip bool // flip test: average with the mirrored crop's heatmaps
-	DARK bool // DARK sub-pixel decoding instead of the quarter-pixel shift
+	// Decode is the heatmap decoding, pose.DecodeArgmax (the quarter-pixel
+	// shift) or pose.DecodeDARK; "": the one the model's targets were made
+	// for (pose.Meta.Decode), since the other costs accuracy.
+	Decode string
 	// NoNMS keeps every person instead of applying OKS-NMS (useful when
 	// boxes are known to be distinct, e.g. tracked people in video).
 	NoNMS bool
@@ -43,7 +46,13 @@ type Estimator struct {
 
 // NewEstimator prepares m for inference (BN folded) and returns an
 // Estimator using it.
-func NewEstimator(m *pose.Model, opt Options) *Estimator {
+func NewEstimator(m *pose.Model, opt Options) (*Estimator, error) {
+	if opt.Decode == "" {
+		opt.Decode = m.Meta.Decode
+	}
+	if opt.Decode != pose.DecodeArgmax && opt.Decode != pose.DecodeDARK {
+		return nil, fmt.Errorf("infer: decode %q: want %s or %s", opt.Decode, pose.DecodeArgmax, pose.DecodeDARK)
+	}
 	m.SetTraining(false)
 	if !m.Fused() {
 		m.Fuse()
@@ -65,10 +74,10 @@ func NewEstimator(m *pose.Model, opt Options) *Estimator {
 		opt:     opt,
 		sigmas:  sigmas,
 		cropper: coco.NewCropper(m.Meta.InputW, m.Meta.InputH),
-		dec:     pose.Decoder{DARK: opt.DARK, Sigma: m.Meta.Sigma},
+		dec:     pose.Decoder{DARK: opt.Decode == pose.DecodeDARK, Sigma: m.Meta.Sigma},
 		k:       k,
 		kps:     make([]pose.Keypoint, k),
-	}
+	}, nil
 }
 
 // SetFlip turns the flip test on or off for later calls.
@@ -79,6 +88,10 @@ func (e *Estimator) Flip() bool { return e.opt.Flip }
 
 // Close releases the OpenCV buffers.
 func (e *Estimator) Close() error { return e.cropper.Close() }
+
+// Decode is the heatmap decoding in use: the one asked for in Options, else
+// the model's.
+func (e *Estimator) Decode() string { return e.opt.Decode }
 
 // BoxPadding is the factor each box is enlarged by before cropping: the one
 // asked for in Options, else the model's.

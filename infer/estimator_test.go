@@ -35,7 +35,8 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 		{true, coco.BoxPadding, 0.6, 0.6},
 	} {
 		m.Meta.BoxPadding = tc.meta
-		est := infer.NewEstimator(m, infer.Options{Flip: tc.flip, NoNMS: true, BoxPadding: tc.asked})
+		est, err := infer.NewEstimator(m, infer.Options{Flip: tc.flip, NoNMS: true, BoxPadding: tc.asked})
+		require.NoError(t, err)
 		assert.InDelta(t, tc.padded, est.BoxPadding(), 0)
 		people, err := est.Estimate(img, boxes)
 		require.NoError(t, err)
@@ -54,9 +55,31 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 		}
 		require.NoError(t, est.Close())
 	}
-	est := infer.NewEstimator(m, infer.Options{})
+	est, err := infer.NewEstimator(m, infer.Options{})
+	require.NoError(t, err)
 	defer est.Close()
 	people, err := est.Estimate(img, nil)
 	require.NoError(t, err)
 	assert.Empty(t, people)
+}
+
+// The decoding follows the model's training unless Options ask otherwise:
+// DARK on a model trained for argmax (or the reverse) costs accuracy, so
+// the default must not be a fixed one.
+func TestEstimatorDecode(t *testing.T) {
+	m := pose.New(pose.MustParseArch("mnv3-small-dyrelu-c-w0.25-hc16"), nntest.Rand(4))
+	for _, tc := range []struct{ meta, asked, want string }{
+		{pose.DecodeDARK, "", pose.DecodeDARK},
+		{pose.DecodeArgmax, "", pose.DecodeArgmax},
+		{pose.DecodeDARK, pose.DecodeArgmax, pose.DecodeArgmax},
+		{pose.DecodeArgmax, pose.DecodeDARK, pose.DecodeDARK},
+	} {
+		m.Meta.Decode = tc.meta
+		est, err := infer.NewEstimator(m, infer.Options{Decode: tc.asked})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, est.Decode(), "model %s, asked %q", tc.meta, tc.asked)
+		require.NoError(t, est.Close())
+	}
+	_, err := infer.NewEstimator(m, infer.Options{Decode: "soft-argmax"})
+	assert.EqualError(t, err, `infer: decode "soft-argmax": want argmax or dark`)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/dypose/dypose/eval"
 	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/internal/atomicfile"
+	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/train"
 )
 
@@ -74,8 +75,10 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 				W: float32(s.Box[2]), H: float32(s.Box[3]), Score: float32(s.Score)})
 		}
 	}
-	dark := useDARK(o.Decode, m)
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: dark, BoxPadding: o.BoxPadding})
+	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
+	if err != nil {
+		return "", fmt.Errorf("eval: %w", err)
+	}
 	defer est.Close()
 	results := []evalResult{}
 	img := gocv.NewMat()
@@ -122,7 +125,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 		return "", fmt.Errorf("eval: %w", err)
 	}
 	decode := "argmax+quarter-offset"
-	if dark {
+	if est.Decode() == pose.DecodeDARK {
 		decode = "dark"
 	}
 	info := eval.RunInfo{BoxSource: source, FlipTest: o.Flip, Decode: decode, InputSize: [2]int{m.Meta.InputW, m.Meta.InputH},

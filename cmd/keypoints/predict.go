@@ -102,7 +102,10 @@ func runPredict(c *cli.Context, o predictOptions) error {
 		return err
 	}
 	defer source.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), BoxPadding: o.BoxPadding})
+	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
+	if err != nil {
+		return err
+	}
 	defer est.Close()
 	style := render.DefaultStyle()
 	style.KeypointThreshold = float32(o.KptThr)
@@ -379,13 +382,4 @@ func checkDecode(decode string) error {
 		return fmt.Errorf("--decode %q: want %s or %s", decode, pose.DecodeArgmax, pose.DecodeDARK)
 	}
 	return nil
-}
-
-// useDARK reports whether to decode with DARK: --decode, else the
-// decoding m was trained for.
-func useDARK(decode string, m *pose.Model) bool {
-	if decode == "" {
-		decode = m.Meta.Decode
-	}
-	return decode == pose.DecodeDARK
 }

@@ -114,7 +114,10 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK(o.Decode, m), BoxPadding: o.BoxPadding})
+	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
+	if err != nil {
+		return err
+	}
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	if o.Smooth {

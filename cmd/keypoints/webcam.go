@@ -82,7 +82,10 @@ func runWebcam(o webcamOptions) error {
 		return err
 	}
 	defer det.Close()
-	est := infer.NewEstimator(m, infer.Options{Flip: o.Flip, DARK: useDARK("", m), BoxPadding: o.BoxPadding})
+	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, BoxPadding: o.BoxPadding})
+	if err != nil {
+		return err
+	}
 	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	smooth := track.DefaultOneEuro()
