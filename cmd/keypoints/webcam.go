@@ -24,6 +24,7 @@ type webcamOptions struct {
 	DetInterval int
 	Smooth      bool
 	Flip        bool
+	Decode      string
 }
 
 func newWebcamCmd() *cli.Command {
@@ -36,6 +37,7 @@ func newWebcamCmd() *cli.Command {
 			&cli.IntFlag{Name: "det-interval", Value: 5, Usage: "run the detector every N processed frames", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Value: true, Usage: "One-Euro smoothing (toggle with s)", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (toggle with f)", Destination: &o.Flip},
+			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax or dark (default: the one the model was trained for)", Destination: &o.Decode},
 		),
 		Action: func(c *cli.Context) error { return runWebcam(o) },
 	}
@@ -57,6 +59,9 @@ func runWebcam(o webcamOptions) error {
 		return fmt.Errorf("webcam: --det-interval %d: want 1 or more", o.DetInterval)
 	}
 	if err := checkBoxPadding(o.BoxPadding); err != nil {
+		return fmt.Errorf("webcam: %w", err)
+	}
+	if err := checkDecode(o.Decode); err != nil {
 		return fmt.Errorf("webcam: %w", err)
 	}
 	// gocv's NewWindow aborts the process without a display: check first.
@@ -82,7 +87,7 @@ func runWebcam(o webcamOptions) error {
 		return err
 	}
 	defer det.Close()
-	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, BoxPadding: o.BoxPadding})
+	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
 	if err != nil {
 		return err
 	}

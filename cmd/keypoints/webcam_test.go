@@ -16,6 +16,7 @@ func TestWebcamErrors(t *testing.T) {
 		{"no display", "", "no display", nil},
 		{"no camera", ":99", "no camera at --device 63", nil},
 		{"bad box padding", ":99", "--box-padding -1", []string{"--box-padding", "-1"}},
+		{"bad decode", ":99", `--decode "soft-argmax": want argmax or dark`, []string{"--decode", "soft-argmax"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
