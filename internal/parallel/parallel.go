@@ -35,7 +35,10 @@ const (
 // For splits [0, n) into contiguous chunks and runs fn on each chunk,
 // at most GOMAXPROCS at once; it returns when all are done. Work is split
 // over outputs, so fn calls never write the same memory. Small n (below
-// minChunk per worker) runs inline to avoid the hand-off cost.
+// minChunk per worker) runs inline to avoid the hand-off cost. The chunks
+// depend on n, minChunk and GOMAXPROCS only, never on timing or on who is
+// free to run them, so an fn that sums within its chunk gives the same bits
+// on every run: training's exact resume relies on it.
 //
 // Chunks go to long-lived worker goroutines, and a chunk that finds no
 // idle worker runs on the caller. So For allocates nothing after warm-up
