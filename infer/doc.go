@@ -11,7 +11,10 @@
 // eval.OKSNMS).
 //
 // An Estimator owns its buffers and is reused frame after frame; it is not
-// safe for concurrent use.
+// safe for concurrent use. A server that estimates in several goroutines at
+// once gives each its own Estimator over its own pose.Load of the model:
+// NewEstimator folds the model's BatchNorms in place, and the model keeps
+// its activations between layers.
 //
 //	m, _ := pose.Load("models/mnv3-small-dyrelu-c-synth.safetensors")
 //	est, _ := infer.NewEstimator(m, infer.Options{Flip: true})
