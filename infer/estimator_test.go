@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,6 +13,7 @@ import (
 	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/nn/nntest"
 	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/track"
 )
 
 // Whatever the weights, every decoded keypoint must map back inside the
@@ -82,4 +84,53 @@ func TestEstimatorDecode(t *testing.T) {
 	}
 	_, err := infer.NewEstimator(m, infer.Options{Decode: "soft-argmax"})
 	assert.EqualError(t, err, `infer: decode "soft-argmax": want argmax or dark`)
+}
+
+// Estimators over models of their own run at once without sharing state:
+// each goroutine's people equal a lone run's to the bit (run with -race).
+func TestEstimatorsConcurrent(t *testing.T) {
+	img := gocv.IMRead(nntest.Testdata("coco/images/000000000001.jpg"), gocv.IMReadColor)
+	defer img.Close()
+	require.False(t, img.Empty())
+	boxes := []detect.Box{{X: 10, Y: 5, W: 40, H: 80, Score: 0.9}, {X: 90, Y: 30, W: 50, H: 60, Score: 0.8}}
+	newEstimator := func() *infer.Estimator {
+		m := pose.New(pose.MustParseArch("mnv3-small-dyrelu-c-w0.25-hc16"), nntest.Rand(5))
+		m.Meta.InputH, m.Meta.InputW = 64, 48
+		est, err := infer.NewEstimator(m, infer.Options{Flip: true})
+		require.NoError(t, err)
+		return est
+	}
+	lone := newEstimator()
+	defer lone.Close()
+	want, err := lone.Estimate(img, boxes)
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+
+	const goroutines, rounds = 3, 4
+	got := make([][][]track.Person, goroutines)
+	errs := make([]error, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		est := newEstimator()
+		defer est.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				people, err := est.Estimate(img, boxes)
+				if err != nil {
+					errs[g] = err
+					return
+				}
+				got[g] = append(got[g], people)
+			}
+		}()
+	}
+	wg.Wait()
+	for g := range goroutines {
+		require.NoError(t, errs[g])
+		for r, people := range got[g] {
+			assert.Equal(t, want, people, "goroutine %d round %d", g, r)
+		}
+	}
 }
