@@ -1,7 +1,10 @@
 package parallel_test
 
 import (
+	"fmt"
 	"runtime"
+	"sort"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,4 +117,54 @@ func TestForParkedWorkers(t *testing.T) {
 			require.EqualValues(t, 1, h, "round %d, index %d", round, i)
 		}
 	}
+}
+
+// A loop that sums within its chunks is reproducible only if the chunks
+// are: they must be the same whether For runs alone, beside another For
+// that keeps the workers busy, or nested in one.
+func TestForChunksIndependentOfLoad(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	chunksOf := func() []string {
+		var mu sync.Mutex
+		var got []string
+		parallel.For(1000, 10, func(lo, hi int) {
+			mu.Lock()
+			got = append(got, fmt.Sprintf("%d-%d", lo, hi))
+			mu.Unlock()
+		})
+		sort.Strings(got)
+		return got
+	}
+	alone := chunksOf()
+	require.Len(t, alone, 2)
+
+	// Another caller keeps For busy meanwhile, with chunks that take long.
+	stop := make(chan struct{})
+	busy := make(chan struct{})
+	go func() {
+		for first := true; ; first = false {
+			parallel.For(2, 1, func(lo, hi int) { time.Sleep(200 * time.Microsecond) })
+			if first {
+				close(busy)
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+		}
+	}()
+	<-busy
+	for range 50 {
+		assert.Equal(t, alone, chunksOf(), "beside another For")
+	}
+	close(stop)
+
+	var nested []string
+	parallel.For(2, 1, func(lo, hi int) {
+		if lo == 0 {
+			nested = chunksOf()
+		}
+	})
+	assert.Equal(t, alone, nested, "nested in a For")
 }
