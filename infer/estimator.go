@@ -50,7 +50,7 @@ func NewEstimator(m *pose.Model, opt Options) (*Estimator, error) {
 	if opt.Decode == "" {
 		opt.Decode = m.Meta.Decode
 	}
-	if opt.Decode != pose.DecodeArgmax && opt.Decode != pose.DecodeDARK {
+	if !pose.KnownDecode(opt.Decode) {
 		return nil, fmt.Errorf("infer: decode %q: want %s or %s", opt.Decode, pose.DecodeArgmax, pose.DecodeDARK)
 	}
 	m.SetTraining(false)

@@ -32,6 +32,10 @@ const (
 	DecodeDARK   = "dark"   // DARK's Taylor refinement
 )
 
+// KnownDecode reports whether s names a heatmap decoding: DecodeArgmax or
+// DecodeDARK.
+func KnownDecode(s string) bool { return s == DecodeArgmax || s == DecodeDARK }
+
 // Default input size (SimpleBaseline's COCO setting).
 const (
 	DefaultInputH = 256
@@ -114,7 +118,7 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 		m.InputH, m.InputW = h, w
 	}
 	if s := md[MetaDecode]; s != "" {
-		if s != DecodeArgmax && s != DecodeDARK {
+		if !KnownDecode(s) {
 			return Meta{}, fmt.Errorf("%s %q: want %s or %s", MetaDecode, s, DecodeArgmax, DecodeDARK)
 		}
 		m.Decode = s

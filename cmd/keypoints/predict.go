@@ -378,7 +378,7 @@ func writeImageAtomic(dst string, img gocv.Mat) error {
 
 // checkDecode validates a --decode value ("" = the model's own).
 func checkDecode(decode string) error {
-	if decode != "" && decode != pose.DecodeArgmax && decode != pose.DecodeDARK {
+	if decode != "" && !pose.KnownDecode(decode) {
 		return fmt.Errorf("--decode %q: want %s or %s", decode, pose.DecodeArgmax, pose.DecodeDARK)
 	}
 	return nil
