@@ -64,132 +64,9 @@ func newTrainCmd() *cli.Command {
 		Flags: []cli.Flag{data, arch, out, epochs, batch, lr, optim, wd, decayVectors, sched, milestones, gamma, minLR,
 			warmIters, warmRatio, clip, ema, lossWeight, jointWeights, ohkm, ohkmFrom, input, sigma, unbiased, boxPadding, scaleFactor, rotFactor, halfBody, occlusion, occlusionSize, workers, replicas, seed, valEvery, flip, resume, initFrom, validateOnly, config, profile},
 		Action: func(c *cli.Context) error {
-			cfg := train.Default()
-			if p := c.String(config.Name); p != "" {
-				var err error
-				if cfg, err = train.LoadConfig(p, cfg); err != nil {
-					return err
-				}
-			}
-			set := func(f cli.Flag) bool { return c.IsSet(f.Names()[0]) }
-			if set(data) {
-				cfg.Data = c.String(data.Name)
-			}
-			if set(arch) {
-				cfg.Arch = c.String(arch.Name)
-			}
-			if set(out) {
-				cfg.Out = c.String(out.Name)
-			}
-			if set(epochs) {
-				cfg.Epochs = c.Int(epochs.Name)
-			}
-			if set(batch) {
-				cfg.Batch = c.Int(batch.Name)
-			}
-			if set(lr) {
-				cfg.LR = c.Float64(lr.Name)
-			}
-			if set(optim) {
-				cfg.Optimizer = c.String(optim.Name)
-			}
-			if set(wd) {
-				cfg.WeightDecay = c.Float64(wd.Name)
-			}
-			if set(decayVectors) {
-				cfg.DecayVectors = c.Bool(decayVectors.Name)
-			}
-			if set(sched) {
-				cfg.Schedule = c.String(sched.Name)
-			}
-			if set(milestones) {
-				ms, err := parseInts(c.String(milestones.Name))
-				if err != nil {
-					return fmt.Errorf("train: --%s: %w", milestones.Name, err)
-				}
-				cfg.Milestones = ms
-			}
-			if set(gamma) {
-				cfg.Gamma = c.Float64(gamma.Name)
-			}
-			if set(minLR) {
-				cfg.MinLR = c.Float64(minLR.Name)
-			}
-			if set(warmIters) {
-				cfg.WarmupIters = c.Int(warmIters.Name)
-			}
-			if set(warmRatio) {
-				cfg.WarmupRatio = c.Float64(warmRatio.Name)
-			}
-			if set(clip) {
-				cfg.ClipNorm = c.Float64(clip.Name)
-			}
-			if set(ema) {
-				cfg.EMADecay = c.Float64(ema.Name)
-			}
-			if set(jointWeights) {
-				ws, err := train.ParseJointWeights(c.String(jointWeights.Name))
-				if err != nil {
-					return fmt.Errorf("train: --%s: %w", jointWeights.Name, err)
-				}
-				cfg.JointWeights = ws
-			}
-			if set(ohkm) {
-				cfg.OHKMTopK = c.Int(ohkm.Name)
-			}
-			if set(ohkmFrom) {
-				cfg.OHKMFromEpoch = c.Int(ohkmFrom.Name)
-			}
-			if set(lossWeight) {
-				cfg.LossWeight = c.Float64(lossWeight.Name)
-			}
-			if set(scaleFactor) {
-				cfg.ScaleFactor = c.Float64(scaleFactor.Name)
-			}
-			if set(rotFactor) {
-				cfg.RotFactor = c.Float64(rotFactor.Name)
-			}
-			if set(halfBody) {
-				cfg.HalfBodyProb = c.Float64(halfBody.Name)
-			}
-			if set(occlusion) {
-				cfg.OcclusionProb = c.Float64(occlusion.Name)
-			}
-			if set(occlusionSize) {
-				cfg.OcclusionSize = c.Float64(occlusionSize.Name)
-			}
-			if set(input) {
-				cfg.Input = c.String(input.Name)
-			}
-			if set(sigma) {
-				cfg.Sigma = c.Float64(sigma.Name)
-			}
-			if set(unbiased) {
-				cfg.Unbiased = c.Bool(unbiased.Name)
-			}
-			if set(boxPadding) {
-				cfg.BoxPadding = c.Float64(boxPadding.Name)
-			}
-			if set(workers) {
-				cfg.Workers = c.Int(workers.Name)
-			}
-			if set(replicas) {
-				cfg.Replicas = c.Int(replicas.Name)
-			}
-			if set(seed) {
-				cfg.Seed = c.Uint64(seed.Name)
-			}
-			if set(valEvery) {
-				cfg.ValEvery = c.Int(valEvery.Name)
-			}
-			if set(flip) {
-				cfg.FlipTest = c.Bool(flip.Name)
-			}
-			if set(resume) {
-				cfg.Resume = c.String(resume.Name)
-			}
-			if set(initFrom) {
-				cfg.Init = c.String(initFrom.Name)
+			cfg, err := trainConfig(c)
+			if err != nil {
+				return err
 			}
 			if c.Bool(validateOnly.Name) {
 				return runValidate(c, cfg)
@@ -197,6 +74,92 @@ func newTrainCmd() *cli.Command {
 			return withCPUProfile("train", c.String(profile.Name), func() error { return runTrain(c, cfg) })
 		},
 	}
+}
+
+// trainConfig is train.Default, then the --config file, then the flags
+// given on the command line. Each flag is named after its train.Config
+// field's JSON key, underscores as dashes (TestTrainFlagsReachConfig
+// checks that every field has one and that it arrives).
+func trainConfig(c *cli.Context) (train.Config, error) {
+	cfg := train.Default()
+	if p := c.String("config"); p != "" {
+		var err error
+		if cfg, err = train.LoadConfig(p, cfg); err != nil {
+			return cfg, err
+		}
+	}
+	str := func(name string, dst *string) {
+		if c.IsSet(name) {
+			*dst = c.String(name)
+		}
+	}
+	integer := func(name string, dst *int) {
+		if c.IsSet(name) {
+			*dst = c.Int(name)
+		}
+	}
+	number := func(name string, dst *float64) {
+		if c.IsSet(name) {
+			*dst = c.Float64(name)
+		}
+	}
+	boolean := func(name string, dst *bool) {
+		if c.IsSet(name) {
+			*dst = c.Bool(name)
+		}
+	}
+	str("data", &cfg.Data)
+	str("arch", &cfg.Arch)
+	str("out", &cfg.Out)
+	integer("epochs", &cfg.Epochs)
+	integer("batch", &cfg.Batch)
+	number("lr", &cfg.LR)
+	str("optimizer", &cfg.Optimizer)
+	number("weight-decay", &cfg.WeightDecay)
+	boolean("decay-vectors", &cfg.DecayVectors)
+	str("schedule", &cfg.Schedule)
+	number("gamma", &cfg.Gamma)
+	number("min-lr", &cfg.MinLR)
+	integer("warmup-iters", &cfg.WarmupIters)
+	number("warmup-ratio", &cfg.WarmupRatio)
+	number("clip-norm", &cfg.ClipNorm)
+	number("ema-decay", &cfg.EMADecay)
+	number("loss-weight", &cfg.LossWeight)
+	integer("ohkm-topk", &cfg.OHKMTopK)
+	integer("ohkm-from-epoch", &cfg.OHKMFromEpoch)
+	str("input", &cfg.Input)
+	number("sigma", &cfg.Sigma)
+	boolean("unbiased", &cfg.Unbiased)
+	number("box-padding", &cfg.BoxPadding)
+	number("scale-factor", &cfg.ScaleFactor)
+	number("rot-factor", &cfg.RotFactor)
+	number("half-body-prob", &cfg.HalfBodyProb)
+	number("occlusion-prob", &cfg.OcclusionProb)
+	number("occlusion-size", &cfg.OcclusionSize)
+	integer("workers", &cfg.Workers)
+	integer("replicas", &cfg.Replicas)
+	integer("val-every", &cfg.ValEvery)
+	boolean("flip-test", &cfg.FlipTest)
+	str("resume", &cfg.Resume)
+	str("init", &cfg.Init)
+	if c.IsSet("seed") {
+		cfg.Seed = c.Uint64("seed")
+	}
+	if c.IsSet("milestones") {
+		ms, err := parseInts(c.String("milestones"))
+		if err != nil {
+			return cfg, fmt.Errorf("train: --milestones: %w", err)
+		}
+		cfg.Milestones = ms
+	}
+	if c.IsSet("joint-weights") {
+		ws, err := train.ParseJointWeights(c.String("joint-weights"))
+		if err != nil {
+			return cfg, fmt.Errorf("train: --joint-weights: %w", err)
+		}
+		cfg.JointWeights = ws
+	}
+	return cfg, nil
 }
 
 // runTrain runs cfg until done, Ctrl-C or SIGTERM (which checkpoint first).

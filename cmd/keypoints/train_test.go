@@ -4,10 +4,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/urfave/cli/v2"
 
 	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/synth"
@@ -63,4 +67,59 @@ func TestTrainCommand(t *testing.T) {
 			assert.ErrorContains(t, err, tc.want)
 		})
 	}
+}
+
+// TestTrainFlagsReachConfig sets every train.Config field through its flag,
+// each to a value other than its default, and checks that each arrives in
+// the config: a field without a flag, or a flag copied nowhere or into
+// another field, fails here.
+func TestTrainFlagsReachConfig(t *testing.T) {
+	def := train.Default()
+	var args []string
+	want := reflect.New(reflect.TypeOf(def)).Elem()
+	want.Set(reflect.ValueOf(def))
+	typ := want.Type()
+	for i := range typ.NumField() {
+		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		require.NotEmpty(t, key, "train.Config.%s has no JSON key", typ.Field(i).Name)
+		name := "--" + strings.ReplaceAll(key, "_", "-")
+		f := want.Field(i)
+		switch v := f.Addr().Interface().(type) {
+		case *string:
+			*v = "value-of-" + key
+			args = append(args, name, *v)
+		case *int:
+			*v += 100 + i
+			args = append(args, name, strconv.Itoa(*v))
+		case *uint64:
+			*v += 100 + uint64(i)
+			args = append(args, name, strconv.FormatUint(*v, 10))
+		case *float64:
+			*v += 0.5 + float64(i)
+			args = append(args, name, strconv.FormatFloat(*v, 'g', -1, 64))
+		case *bool:
+			*v = !*v
+			args = append(args, name+"="+strconv.FormatBool(*v))
+		case *[]int:
+			*v = []int{3, 5 + i}
+			args = append(args, name, joinInts(*v))
+		case *[]float64:
+			*v = append([]float64(nil), train.JointWeightsCOCO...)
+			args = append(args, name, "coco")
+		default:
+			t.Fatalf("train.Config.%s: no test value for %s", typ.Field(i).Name, f.Type())
+		}
+	}
+	require.NotEqual(t, def, want.Interface())
+
+	cmd := newTrainCmd()
+	var got train.Config
+	cmd.Action = func(c *cli.Context) error {
+		var err error
+		got, err = trainConfig(c)
+		return err
+	}
+	app := &cli.App{Name: "keypoints", Commands: []*cli.Command{cmd}}
+	require.NoError(t, app.Run(append([]string{"keypoints", "train"}, args...)))
+	assert.Equal(t, want.Interface(), got)
 }
