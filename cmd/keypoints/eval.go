@@ -60,7 +60,9 @@ func newEvalCmd() *cli.Command {
 	boxesFlag := &cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections `FILE` (default: ground-truth boxes)"}
 	outFlag := &cli.StringFlag{Name: "out", Value: "results_val.json", Usage: "where --model mode writes its results"}
 	flipFlag := &cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test in --model mode (--flip=false turns it off)"}
-	decodeFlag := &cli.StringFlag{Name: "decode", Usage: "heatmap decoding in --model mode: argmax or dark (default: the one the model was trained for)"}
+	var decode string
+	decoding := decodeFlag(&decode)
+	decoding.Usage += " (--model mode)"
 	var boxPadding float64
 	paddingFlag := boxPaddingFlag(&boxPadding)
 	return &cli.Command{
@@ -71,7 +73,7 @@ func newEvalCmd() *cli.Command {
 			"next to them (RESULTS" + eval.RunInfoSuffix + ": box source, flip test, decoder, input size, model) are\n" +
 			"printed too: box source and flip test change AP by several points.",
 		Flags: []cli.Flag{gtFlag, resultsFlag, jsonFlag, thresholdsFlag, perKeypointFlag, errorsFlag, byPeopleFlag, sigmasFlag,
-			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decodeFlag, paddingFlag},
+			modelFlag, dataFlag, boxesFlag, outFlag, flipFlag, decoding, paddingFlag},
 		Action: func(c *cli.Context) error {
 			opts := evalOptions{
 				GT:          c.String(gtFlag.Name),
@@ -97,7 +99,7 @@ func newEvalCmd() *cli.Command {
 					return fmt.Errorf("eval: --%s needs --%s", modelFlag.Name, dataFlag.Name)
 				}
 				mo := modelEvalOptions{Model: c.String(modelFlag.Name), Data: c.String(dataFlag.Name),
-					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: c.String(decodeFlag.Name),
+					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: decode,
 					BoxPadding: boxPadding}
 				if mo.Model == "" {
 					mo.Model = defaultModel

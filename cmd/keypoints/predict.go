@@ -52,7 +52,7 @@ func newPredictCmd() *cli.Command {
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
 			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
-			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax (quarter-pixel shift) or dark (default: the one the model was trained for)", Destination: &o.Decode},
+			decodeFlag(&o.Decode),
 			&cli.BoolFlag{Name: "draw-boxes", Usage: "draw person boxes with their scores", Destination: &o.DrawBoxes},
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
 			&cli.Float64Flag{Name: "box-thr", Value: 0.0, Usage: "minimum detection score for --boxes", Destination: &o.BoxThr},
@@ -206,6 +206,13 @@ func boxPaddingFlag(dst *float64) *cli.Float64Flag {
 	return &cli.Float64Flag{Name: "box-padding", Destination: dst,
 		Usage:       "enlarge each person box by this before cropping",
 		DefaultText: "the padding the model was trained with, which it records; 1.25 for older checkpoints"}
+}
+
+// decodeFlag is --decode of the commands that run a model.
+func decodeFlag(dst *string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "decode", Destination: dst,
+		Usage:       "heatmap decoding: argmax (quarter-pixel shift) or dark",
+		DefaultText: "the one the model was trained for, which it records"}
 }
 
 // checkBoxPadding validates a --box-padding value (0 = the model's own).

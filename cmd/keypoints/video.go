@@ -44,7 +44,7 @@ func newVideoCmd() *cli.Command {
 			&cli.IntFlag{Name: "det-interval", Value: 1, Usage: "run the detector every N frames; follow people by their keypoint boxes in between", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Usage: "One-Euro smoothing of keypoints along each track", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (off by default for video: it doubles the pose cost)", Destination: &o.Flip},
-			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax or dark (default: the one the model was trained for)", Destination: &o.Decode},
+			decodeFlag(&o.Decode),
 			&cli.Float64Flag{Name: "kpt-thr", Value: 0.3, Usage: "draw keypoints scoring at least this", Destination: &o.KptThr},
 		),
 		Action: func(c *cli.Context) error {

@@ -37,7 +37,7 @@ func newWebcamCmd() *cli.Command {
 			&cli.IntFlag{Name: "det-interval", Value: 5, Usage: "run the detector every N processed frames", Destination: &o.DetInterval},
 			&cli.BoolFlag{Name: "smooth", Value: true, Usage: "One-Euro smoothing (toggle with s)", Destination: &o.Smooth},
 			&cli.BoolFlag{Name: "flip", Usage: "flip test (toggle with f)", Destination: &o.Flip},
-			&cli.StringFlag{Name: "decode", Usage: "heatmap decoding: argmax or dark (default: the one the model was trained for)", Destination: &o.Decode},
+			decodeFlag(&o.Decode),
 		),
 		Action: func(c *cli.Context) error { return runWebcam(o) },
 	}
