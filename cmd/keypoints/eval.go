@@ -62,7 +62,7 @@ func newEvalCmd() *cli.Command {
 	flipFlag := &cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test in --model mode (--flip=false turns it off)"}
 	var decode string
 	decoding := decodeFlag(&decode)
-	decoding.Usage += " (--model mode)"
+	decoding.Usage += ", in --model mode"
 	var boxPadding float64
 	paddingFlag := boxPaddingFlag(&boxPadding)
 	return &cli.Command{
