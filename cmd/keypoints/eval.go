@@ -98,9 +98,9 @@ func newEvalCmd() *cli.Command {
 				if c.String(dataFlag.Name) == "" {
 					return fmt.Errorf("eval: --%s needs --%s", modelFlag.Name, dataFlag.Name)
 				}
-				mo := modelEvalOptions{Model: c.String(modelFlag.Name), Data: c.String(dataFlag.Name),
-					Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: decode,
-					BoxPadding: boxPadding}
+				mo := modelEvalOptions{
+					modelOptions: modelOptions{Model: c.String(modelFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: decode, BoxPadding: boxPadding},
+					Data:         c.String(dataFlag.Name), Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name)}
 				if mo.Model == "" {
 					mo.Model = defaultModel
 				}

@@ -12,7 +12,6 @@ import (
 	"github.com/dypose/dypose/coco"
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/eval"
-	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/internal/atomicfile"
 	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/train"
@@ -20,11 +19,9 @@ import (
 
 // modelEvalOptions are the settings of `keypoints eval --model --data`.
 type modelEvalOptions struct {
-	Model, Data, Boxes, Out string
-	Flip                    bool
-	Decode                  string  // "": the model's
-	BoxPadding              float64 // 0: the model's
-	BoxThr                  float64
+	modelOptions
+	Data, Boxes, Out string
+	BoxThr           float64
 }
 
 // evalResult is one person in COCO keypoint results format.
@@ -40,10 +37,7 @@ type evalResult struct {
 // OKS-NMS; it writes the results to o.Out with their RunInfo sidecar and
 // returns the annotation file to evaluate them against.
 func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gtPath string, err error) {
-	if err := checkDecode(o.Decode); err != nil {
-		return "", fmt.Errorf("eval: %w", err)
-	}
-	if err := checkBoxPadding(o.BoxPadding); err != nil {
+	if err := o.check(); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
 	sp, err := train.FindSplit(o.Data, "val")
@@ -54,10 +48,11 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 	if err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
-	m, err := loadModel(o.Model)
+	m, est, err := o.open()
 	if err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
+	defer est.Close()
 	boxesOf := map[int64][]detect.Box{}
 	source := "gt"
 	if o.Boxes != "" {
@@ -75,11 +70,6 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 				W: float32(s.Box[2]), H: float32(s.Box[3]), Score: float32(s.Score)})
 		}
 	}
-	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
-	if err != nil {
-		return "", fmt.Errorf("eval: %w", err)
-	}
-	defer est.Close()
 	results := []evalResult{}
 	img := gocv.NewMat()
 	defer img.Close()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,25 +16,18 @@ import (
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/internal/atomicfile"
-	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/render"
 	"github.com/dypose/dypose/track"
 )
 
-// defaultModel is the bundled model, trained on the synthetic set.
-const defaultModel = "models/mnv3-small-dyrelu-c-synth.safetensors"
-
 type predictOptions struct {
+	modelOptions
 	Inputs     []string
-	Model      string
 	OutDir     string
 	JSON       string
 	Boxes      string
 	Detector   string
 	WholeImage bool
-	Flip       bool
-	Decode     string
-	BoxPadding float64 // 0: the model's
 	DrawBoxes  bool
 	KptThr     float64
 	BoxThr     float64
@@ -82,10 +74,7 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkDecode(o.Decode); err != nil {
-		return fmt.Errorf("predict: %w", err)
-	}
-	if err := checkBoxPadding(o.BoxPadding); err != nil {
+	if err := o.check(); err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}
 	if o.OutDir != "" {
@@ -93,20 +82,16 @@ func runPredict(c *cli.Context, o predictOptions) error {
 			return fmt.Errorf("predict: --out-dir: %w", err)
 		}
 	}
-	m, err := loadModel(o.Model)
+	_, est, err := o.open()
 	if err != nil {
 		return err
 	}
+	defer est.Close()
 	source, err := newBoxSource(o.Boxes, o.Detector, o.WholeImage, float32(o.BoxThr))
 	if err != nil {
 		return err
 	}
 	defer source.Close()
-	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
-	if err != nil {
-		return err
-	}
-	defer est.Close()
 	style := render.DefaultStyle()
 	style.KeypointThreshold = float32(o.KptThr)
 	style.Boxes = o.DrawBoxes
@@ -188,39 +173,6 @@ func predictFile(path string, src *boxSource, est *infer.Estimator, rend *render
 		}
 	}
 	return people, id, nil
-}
-
-// poseFlags are the flags every inference command shares: the model and
-// where person boxes come from.
-func poseFlags(model, detector *string, wholeImage *bool, boxPadding *float64) []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: model},
-		&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: detector},
-		&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole image", Destination: wholeImage},
-		boxPaddingFlag(boxPadding),
-	}
-}
-
-// boxPaddingFlag is --box-padding of the commands that crop people.
-func boxPaddingFlag(dst *float64) *cli.Float64Flag {
-	return &cli.Float64Flag{Name: "box-padding", Destination: dst,
-		Usage:       "enlarge each person box by this before cropping",
-		DefaultText: "the padding the model was trained with, which it records; 1.25 for older checkpoints"}
-}
-
-// decodeFlag is --decode of the commands that run a model.
-func decodeFlag(dst *string) *cli.StringFlag {
-	return &cli.StringFlag{Name: "decode", Destination: dst,
-		Usage:       "heatmap decoding: argmax (quarter-pixel shift) or dark",
-		DefaultText: "the one the model was trained for, which it records"}
-}
-
-// checkBoxPadding validates a --box-padding value (0 = the model's own).
-func checkBoxPadding(v float64) error {
-	if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("--box-padding %v: want a positive number", v)
-	}
-	return nil
 }
 
 // boxSource gives person boxes for an image: from a detections file, a
@@ -309,27 +261,6 @@ func (s *boxSource) Close() error {
 	return nil
 }
 
-// loadModel loads a checkpoint; the bundled default is also looked up next
-// to the executable (bin/../models), so the binary works from any folder.
-func loadModel(path string) (*pose.Model, error) {
-	if _, err := os.Stat(path); err != nil && path == defaultModel {
-		if exe, e := os.Executable(); e == nil {
-			alt := filepath.Join(filepath.Dir(exe), "..", defaultModel)
-			if _, e := os.Stat(alt); e == nil {
-				path = alt
-			}
-		}
-	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("model %s: %w (pass --model FILE)", path, err)
-	}
-	m, err := pose.Load(path)
-	if err != nil {
-		return nil, fmt.Errorf("model %s: %w", path, err)
-	}
-	return m, nil
-}
-
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".webp": true, ".tif": true, ".tiff": true}
 
 // expandInputs turns files, folders and globs into a sorted list of files.
@@ -379,14 +310,6 @@ func writeImageAtomic(dst string, img gocv.Mat) error {
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
 		return err
-	}
-	return nil
-}
-
-// checkDecode validates a --decode value ("" = the model's own).
-func checkDecode(decode string) error {
-	if decode != "" && !pose.KnownDecode(decode) {
-		return fmt.Errorf("--decode %q: want %s or %s", decode, pose.DecodeArgmax, pose.DecodeDARK)
 	}
 	return nil
 }

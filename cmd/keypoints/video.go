@@ -14,21 +14,17 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/dypose/dypose/detect"
-	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/render"
 	"github.com/dypose/dypose/track"
 )
 
 type videoOptions struct {
+	modelOptions
 	In, Out, JSONL string
-	Model          string
 	Detector       string
 	WholeImage     bool
 	DetInterval    int
 	Smooth         bool
-	Flip           bool
-	Decode         string
-	BoxPadding     float64 // 0: the model's
 	KptThr         float64
 }
 
@@ -82,10 +78,7 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	if o.Out == "" && o.JSONL == "" {
 		return errors.New("video: nothing to write: give --out and/or --jsonl")
 	}
-	if err := checkDecode(o.Decode); err != nil {
-		return fmt.Errorf("video: %w", err)
-	}
-	if err := checkBoxPadding(o.BoxPadding); err != nil {
+	if err := o.check(); err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
 	if o.DetInterval < 1 {
@@ -105,20 +98,16 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	}
 	w, h := int(capture.Get(gocv.VideoCaptureFrameWidth)), int(capture.Get(gocv.VideoCaptureFrameHeight))
 
-	m, err := loadModel(o.Model)
+	_, est, err := o.open()
 	if err != nil {
 		return err
 	}
+	defer est.Close()
 	det, err := newDetector(o.Detector, o.WholeImage)
 	if err != nil {
 		return err
 	}
 	defer det.Close()
-	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
-	if err != nil {
-		return err
-	}
-	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	if o.Smooth {
 		p := track.DefaultOneEuro()

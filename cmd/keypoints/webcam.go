@@ -10,21 +10,17 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/dypose/dypose/detect"
-	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/render"
 	"github.com/dypose/dypose/track"
 )
 
 type webcamOptions struct {
+	modelOptions
 	Device      int
-	Model       string
 	Detector    string
 	WholeImage  bool
-	BoxPadding  float64 // 0: the model's
 	DetInterval int
 	Smooth      bool
-	Flip        bool
-	Decode      string
 }
 
 func newWebcamCmd() *cli.Command {
@@ -58,10 +54,7 @@ func runWebcam(o webcamOptions) error {
 	if o.DetInterval < 1 {
 		return fmt.Errorf("webcam: --det-interval %d: want 1 or more", o.DetInterval)
 	}
-	if err := checkBoxPadding(o.BoxPadding); err != nil {
-		return fmt.Errorf("webcam: %w", err)
-	}
-	if err := checkDecode(o.Decode); err != nil {
+	if err := o.check(); err != nil {
 		return fmt.Errorf("webcam: %w", err)
 	}
 	// gocv's NewWindow aborts the process without a display: check first.
@@ -78,20 +71,16 @@ func runWebcam(o webcamOptions) error {
 		return fmt.Errorf("webcam: no camera at --device %d", o.Device)
 	}
 	defer cam.Close()
-	m, err := loadModel(o.Model)
+	_, est, err := o.open()
 	if err != nil {
 		return err
 	}
+	defer est.Close()
 	det, err := newDetector(o.Detector, o.WholeImage)
 	if err != nil {
 		return err
 	}
 	defer det.Close()
-	est, err := infer.NewEstimator(m, infer.Options{Flip: o.Flip, Decode: o.Decode, BoxPadding: o.BoxPadding})
-	if err != nil {
-		return err
-	}
-	defer est.Close()
 	topts := track.DefaultTrackerOptions()
 	smooth := track.DefaultOneEuro()
 	if o.Smooth {
