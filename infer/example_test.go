@@ -53,9 +53,9 @@ func Example() {
 			p.Box.W, p.Box.H, p.Box.X, p.Box.Y, p.NumKeypoints(), nose[0], nose[1])
 	}
 	// Output:
-	// person in box 39×78 at (402, 116): 17 keypoints, nose at (424, 129)
-	// person in box 44×87 at (306, 137): 17 keypoints, nose at (328, 152)
-	// person in box 47×94 at (480, 114): 17 keypoints, nose at (505, 136)
-	// person in box 48×95 at (282, 150): 17 keypoints, nose at (304, 170)
-	// person in box 40×80 at (420, 117): 17 keypoints, nose at (423, 128)
+	// person in box 44×87 at (306, 137): 17 keypoints, nose at (327, 153)
+	// person in box 39×78 at (402, 116): 17 keypoints, nose at (422, 130)
+	// person in box 48×95 at (282, 150): 17 keypoints, nose at (301, 172)
+	// person in box 40×80 at (420, 117): 17 keypoints, nose at (422, 128)
+	// person in box 47×94 at (480, 114): 17 keypoints, nose at (504, 134)
 }
