@@ -100,7 +100,10 @@ func newEvalCmd() *cli.Command {
 				}
 				mo := modelEvalOptions{
 					modelOptions: modelOptions{Model: c.String(modelFlag.Name), Flip: c.Bool(flipFlag.Name), Decode: decode, BoxPadding: boxPadding},
-					Data:         c.String(dataFlag.Name), Boxes: c.String(boxesFlag.Name), Out: c.String(outFlag.Name)}
+					Data:         c.String(dataFlag.Name),
+					Boxes:        c.String(boxesFlag.Name),
+					Out:          c.String(outFlag.Name),
+				}
 				if mo.Model == "" {
 					mo.Model = defaultModel
 				}
