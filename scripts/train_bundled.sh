@@ -2,7 +2,7 @@
 # The bundled model's documented run (README, "The bundled model"): the
 # synthetic set, then two training phases on it, timed together.
 #
-#   scripts/train_bundled.sh [--hour] [WORK_DIR]     # default /tmp/dypose-bundled
+#   scripts/train_bundled.sh [--hour] [WORK_DIR]   # default /tmp/dypose-bundled, with --hour /tmp/dypose-hour
 #
 # Phase 1 trains at 192x128 with the cosine stopping at 2e-4; phase 2 starts
 # from its weights (fresh Adam, new warm-up) at 224x160, where each epoch is
@@ -12,21 +12,24 @@
 # Phase 2 has its own seed because a run's epoch e draws its order and
 # augmentation from (seed, e): with phase 1's seed it would repeat phase 1's
 # first epochs. Started again with the same WORK_DIR, each phase resumes from
-# its last.safetensors (bit-exact; a finished phase exits at once); give
-# --hour its own WORK_DIR.
+# its last.safetensors (bit-exact; a finished phase exits at once), so the
+# two modes must not share a WORK_DIR: a resumed run keeps its checkpoint's
+# progress whatever --epochs says.
 # The model to ship is WORK_DIR/phase2/best-f16.safetensors.
 set -euo pipefail
 
 # The bundled model's epochs, or the hour's.
 p1=(--epochs 40 --val-every 10)
 p2=(--epochs 16 --val-every 4)
+work=/tmp/dypose-bundled
 if [[ ${1:-} == --hour ]]; then
   p1=(--epochs 10 --val-every 5)
   p2=(--epochs 4 --val-every 2)
+  work=/tmp/dypose-hour
   shift
 fi
 bin=${KEYPOINTS:-bin/keypoints}
-work=${1:-/tmp/dypose-bundled}
+work=${1:-$work}
 [[ -x $bin ]] || { echo "train_bundled: $bin not found; run make build first" >&2; exit 1; }
 
 common=(--arch mnv3-small-dyrelu-c-lat-hc32 --batch 16 --replicas 2 --schedule cosine-iter
