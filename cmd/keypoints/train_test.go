@@ -47,6 +47,16 @@ func TestTrainCommand(t *testing.T) {
 	assert.Contains(t, out, "Average Precision")
 	assert.Regexp(t, `units no validation crop activates \(dead\): \d+ of \d+`, out)
 
+	// Started again, a finished run trains nothing and says so; into
+	// another --out it has no best model to copy.
+	again := []string{"train", "--data", data, "--arch", "mnv3-small-dyrelu-c-w0.25-hc16", "--config", cfgPath,
+		"--epochs", "1", "--seed", "3", "--resume", filepath.Join(run, train.LastCheckpoint)}
+	out, err = runDataApp(t, append(again, "--out", run)...)
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "nothing left to train")
+	_, err = runDataApp(t, append(again, "--out", t.TempDir())...)
+	assert.ErrorContains(t, err, "nothing trained and no best.safetensors")
+
 	for _, tc := range []struct {
 		name string
 		args []string
