@@ -8,8 +8,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/track"
 )
 
 // modelOptions are the settings of every command that runs the model on
@@ -41,6 +43,50 @@ func (o modelOptions) open() (*pose.Model, *infer.Estimator, error) {
 		return nil, nil, fmt.Errorf("model %s: %w", o.Model, err)
 	}
 	return m, est, nil
+}
+
+// streamOptions are the settings of the commands that follow people from
+// frame to frame (video, webcam): the model, where boxes come from and how
+// often, and the tracker's smoothing.
+type streamOptions struct {
+	modelOptions
+	Detector    string
+	WholeImage  bool
+	DetInterval int
+	Smooth      bool
+}
+
+func (o streamOptions) check() error {
+	if o.DetInterval < 1 {
+		return fmt.Errorf("--det-interval %d: want 1 or more", o.DetInterval)
+	}
+	return o.modelOptions.check()
+}
+
+// open loads the model's estimator and the person detector; the caller
+// closes both.
+func (o streamOptions) open() (*infer.Estimator, detect.Detector, error) {
+	_, est, err := o.modelOptions.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	det, err := newDetector(o.Detector, o.WholeImage)
+	if err != nil {
+		est.Close()
+		return nil, nil, err
+	}
+	return est, det, nil
+}
+
+// trackerOptions are the tracker's defaults, with One-Euro smoothing when
+// smooth is set.
+func trackerOptions(smooth bool) track.TrackerOptions {
+	t := track.DefaultTrackerOptions()
+	if smooth {
+		p := track.DefaultOneEuro()
+		t.Smooth = &p
+	}
+	return t
 }
 
 // defaultModel is the bundled model, trained on the synthetic set.

@@ -19,12 +19,8 @@ import (
 )
 
 type videoOptions struct {
-	modelOptions
+	streamOptions
 	In, Out, JSONL string
-	Detector       string
-	WholeImage     bool
-	DetInterval    int
-	Smooth         bool
 	KptThr         float64
 }
 
@@ -81,9 +77,6 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	if err := o.check(); err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
-	if o.DetInterval < 1 {
-		return fmt.Errorf("video: --det-interval %d: want 1 or more", o.DetInterval)
-	}
 	if _, err := os.Stat(o.In); err != nil {
 		return fmt.Errorf("video: %w", err)
 	}
@@ -98,22 +91,13 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 	}
 	w, h := int(capture.Get(gocv.VideoCaptureFrameWidth)), int(capture.Get(gocv.VideoCaptureFrameHeight))
 
-	_, est, err := o.open()
+	est, det, err := o.open()
 	if err != nil {
 		return err
 	}
 	defer est.Close()
-	det, err := newDetector(o.Detector, o.WholeImage)
-	if err != nil {
-		return err
-	}
 	defer det.Close()
-	topts := track.DefaultTrackerOptions()
-	if o.Smooth {
-		p := track.DefaultOneEuro()
-		topts.Smooth = &p
-	}
-	tracker, err := track.NewTracker(topts)
+	tracker, err := track.NewTracker(trackerOptions(o.Smooth))
 	if err != nil {
 		return fmt.Errorf("video: %w", err)
 	}

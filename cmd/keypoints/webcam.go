@@ -15,12 +15,8 @@ import (
 )
 
 type webcamOptions struct {
-	modelOptions
-	Device      int
-	Detector    string
-	WholeImage  bool
-	DetInterval int
-	Smooth      bool
+	streamOptions
+	Device int
 }
 
 func newWebcamCmd() *cli.Command {
@@ -51,9 +47,6 @@ type poseResult struct {
 }
 
 func runWebcam(o webcamOptions) error {
-	if o.DetInterval < 1 {
-		return fmt.Errorf("webcam: --det-interval %d: want 1 or more", o.DetInterval)
-	}
 	if err := o.check(); err != nil {
 		return fmt.Errorf("webcam: %w", err)
 	}
@@ -71,21 +64,12 @@ func runWebcam(o webcamOptions) error {
 		return fmt.Errorf("webcam: no camera at --device %d", o.Device)
 	}
 	defer cam.Close()
-	_, est, err := o.open()
+	est, det, err := o.open()
 	if err != nil {
 		return err
 	}
 	defer est.Close()
-	det, err := newDetector(o.Detector, o.WholeImage)
-	if err != nil {
-		return err
-	}
 	defer det.Close()
-	topts := track.DefaultTrackerOptions()
-	smooth := track.DefaultOneEuro()
-	if o.Smooth {
-		topts.Smooth = &smooth
-	}
 	rend, err := render.NewRenderer(render.DefaultStyle())
 	if err != nil {
 		return err
@@ -101,7 +85,8 @@ func runWebcam(o webcamOptions) error {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		tracker, _ := track.NewTracker(topts)
+		smooth := o.Smooth
+		tracker, _ := track.NewTracker(trackerOptions(smooth))
 		var people []track.Person
 		var boxes []detect.Box
 		n := 0
@@ -111,12 +96,8 @@ func runWebcam(o webcamOptions) error {
 				case 'f':
 					est.SetFlip(!est.Flip())
 				case 's':
-					if topts.Smooth == nil {
-						topts.Smooth = &smooth
-					} else {
-						topts.Smooth = nil
-					}
-					tracker, _ = track.NewTracker(topts)
+					smooth = !smooth
+					tracker, _ = track.NewTracker(trackerOptions(smooth))
 				}
 			}
 			boxes, _ = frameBoxes(boxes, det, job.frame, people, n, o.DetInterval, 0.3)
