@@ -2,7 +2,12 @@
 # The bundled model's documented run (README, "The bundled model"): the
 # synthetic set, then two training phases on it, timed together.
 #
-#   scripts/train_bundled.sh [--hour] [WORK_DIR]   # default /tmp/dypose-bundled, with --hour /tmp/dypose-hour
+#   scripts/train_bundled.sh [--hour] [--arch NAME] [WORK_DIR]
+#
+# WORK_DIR defaults to /tmp/dypose-bundled, with --hour to /tmp/dypose-hour.
+# --arch trains another architecture with the same recipe (the paper's
+# comparison: mnv3-small-baseline-lat-hc32, …-dyrelu-a-…, …-dyrelu-b-…); give
+# it a WORK_DIR of its own.
 #
 # Phase 1 trains at 192x128 with the cosine stopping at 2e-4; phase 2 starts
 # from its weights (fresh Adam, new warm-up) at 224x160, where each epoch is
@@ -22,17 +27,26 @@ set -euo pipefail
 p1=(--epochs 40 --val-every 10)
 p2=(--epochs 16 --val-every 4)
 work=/tmp/dypose-bundled
-if [[ ${1:-} == --hour ]]; then
-  p1=(--epochs 10 --val-every 5)
-  p2=(--epochs 4 --val-every 2)
-  work=/tmp/dypose-hour
-  shift
-fi
+arch=mnv3-small-dyrelu-c-lat-hc32
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --hour)
+      p1=(--epochs 10 --val-every 5)
+      p2=(--epochs 4 --val-every 2)
+      work=/tmp/dypose-hour
+      shift ;;
+    --arch)
+      [[ $# -ge 2 ]] || { echo "train_bundled: --arch needs a NAME" >&2; exit 2; }
+      arch=$2
+      shift 2 ;;
+    *) echo "train_bundled: unknown option $1 (usage: train_bundled.sh [--hour] [--arch NAME] [WORK_DIR])" >&2; exit 2 ;;
+  esac
+done
 bin=${KEYPOINTS:-bin/keypoints}
 work=${1:-$work}
 [[ -x $bin ]] || { echo "train_bundled: $bin not found; run make build first" >&2; exit 1; }
 
-common=(--arch mnv3-small-dyrelu-c-lat-hc32 --batch 16 --replicas 2 --schedule cosine-iter
+common=(--arch "$arch" --batch 16 --replicas 2 --schedule cosine-iter
   --box-padding 1.0625 --sigma 2 --unbiased --loss-weight 1000 --scale-factor 0.2 --rot-factor 0
   --half-body-prob 0)
 r1=() r2=()
