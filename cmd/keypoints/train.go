@@ -179,7 +179,7 @@ func runTrain(c *cli.Context, cfg train.Config) error {
 	best, half := filepath.Join(cfg.Out, train.BestCheckpoint), filepath.Join(cfg.Out, train.HalfCheckpoint)
 	if len(res.Epochs) == 0 && cfg.Resume != "" {
 		// A finished run resumed: a script started again, or a wrong --out.
-		fmt.Fprintf(c.App.ErrWriter, "train: %s has finished its %d epochs: nothing left to train (raise --epochs to train on)\n", cfg.Resume, cfg.Epochs)
+		fmt.Fprintf(c.App.ErrWriter, "train: %s is already at --epochs %d: nothing left to train (raise --epochs to train on)\n", cfg.Resume, cfg.Epochs)
 		if _, err := os.Stat(best); errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("train: nothing trained and no %s in --out %s: the best model of that run is in its own run folder", train.BestCheckpoint, cfg.Out)
 		}
