@@ -6,8 +6,8 @@
 #
 # WORK_DIR defaults to /tmp/dypose-bundled, with --hour to /tmp/dypose-hour.
 # --arch trains another architecture with the same recipe (the paper's
-# comparison: mnv3-small-baseline-lat-hc32, …-dyrelu-a-…, …-dyrelu-b-…); give
-# it a WORK_DIR of its own.
+# comparison: mnv3-small-baseline-lat-hc32, …-dyrelu-a-…, …-dyrelu-b-…); its
+# default WORK_DIR ends in -NAME, so it never resumes the paper's network.
 #
 # Phase 1 trains at 192x128 with the cosine stopping at 2e-4; phase 2 starts
 # from its weights (fresh Adam, new warm-up) at 224x160, where each epoch is
@@ -27,7 +27,8 @@ set -euo pipefail
 p1=(--epochs 40 --val-every 10)
 p2=(--epochs 16 --val-every 4)
 work=/tmp/dypose-bundled
-arch=mnv3-small-dyrelu-c-lat-hc32
+paper_arch=mnv3-small-dyrelu-c-lat-hc32
+arch=$paper_arch
 while [[ ${1:-} == --* ]]; do
   case $1 in
     --hour)
@@ -43,6 +44,7 @@ while [[ ${1:-} == --* ]]; do
   esac
 done
 bin=${KEYPOINTS:-bin/keypoints}
+[[ $arch == "$paper_arch" ]] || work=$work-$arch
 work=${1:-$work}
 [[ -x $bin ]] || { echo "train_bundled: $bin not found; run make build first" >&2; exit 1; }
 
