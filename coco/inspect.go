@@ -2,7 +2,6 @@ package coco
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -10,6 +9,8 @@ import (
 	"path/filepath"
 
 	"gocv.io/x/gocv"
+
+	"github.com/dypose/dypose/internal/imgfile"
 )
 
 // InspectOptions configure Inspect.
@@ -109,8 +110,8 @@ func writeInspection(path string, img, target, weight []float32, joints [][3]flo
 	out := gocv.NewMat()
 	defer out.Close()
 	gocv.Hconcat(crop, heat, &out)
-	if !gocv.IMWrite(path, out) {
-		return errors.New("coco: inspect: write " + path + " failed")
+	if err := imgfile.Write(path, out); err != nil {
+		return fmt.Errorf("coco: inspect: %w", err)
 	}
 	return nil
 }

@@ -9,8 +9,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
+
+	"github.com/dypose/dypose/internal/atomicfile"
 )
 
 // The safetensors format (huggingface/safetensors): an 8-byte little-endian
@@ -186,44 +187,16 @@ type WriteOptions struct {
 	Half bool
 }
 
-// WriteSafetensors writes tensors and metadata to path atomically: the data
-// goes to a temporary file in the same folder, is synced, then renamed over
-// path, so a crash or a full disk never leaves a half-written file there.
+// WriteSafetensors writes tensors and metadata to path atomically
+// (internal/atomicfile): a crash or a full disk never leaves a half-written
+// file there.
 func WriteSafetensors(path string, tensors map[string]*Tensor, metadata map[string]string, opt WriteOptions) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	err := atomicfile.Write(path, func(w io.Writer) error {
+		return EncodeSafetensors(w, tensors, metadata, opt)
+	})
 	if err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	w := bufio.NewWriterSize(tmp, 1<<20)
-	if err := EncodeSafetensors(w, tensors, metadata, opt); err != nil {
 		return fmt.Errorf("safetensors: %s: %w", path, err)
 	}
-	if err := w.Flush(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	// CreateTemp makes the file 0600; a checkpoint or model is meant to be
-	// readable like any file the user writes.
-	if err := tmp.Chmod(0o644); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("safetensors: %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("safetensors: %w", err)
-	}
-	ok = true
 	return nil
 }
 

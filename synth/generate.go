@@ -18,6 +18,7 @@ import (
 
 	"github.com/dypose/dypose/coco"
 	"github.com/dypose/dypose/internal/atomicfile"
+	"github.com/dypose/dypose/internal/imgfile"
 )
 
 // Options configure Generate.
@@ -172,8 +173,8 @@ func generateSplit(ctx context.Context, opt Options, name string, n int, tag uin
 				rng := rand.New(rand.NewPCG(opt.Seed, tag<<48^uint64(i)))
 				scenes[i] = cv.render(rng, withCrowd)
 				path := filepath.Join(imgDir, fmt.Sprintf("%012d.jpg", i+1))
-				if !gocv.IMWriteWithParams(path, cv.img, []int{gocv.IMWriteJpegQuality, jpegQuality}) {
-					errs[w] = fmt.Errorf("synth: write %s failed", path)
+				if err := imgfile.Write(path, cv.img, gocv.IMWriteJpegQuality, jpegQuality); err != nil {
+					errs[w] = fmt.Errorf("synth: %w", err)
 				}
 			}
 		}()

@@ -142,6 +142,9 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	itersPerEpoch := coco.BatchesPerEpoch(len(samples), cfg.Batch, dropLast(len(samples), cfg.Batch))
 	r := &Trainer{cfg: cfg, opt: o, geom: g, model: m, adam: opt, ema: ema, sched: schedule(cfg, itersPerEpoch),
 		itersPerEpoch: itersPerEpoch, reps: reps, syncs: syncs, samples: samples, val: val, st: st, history: history}
+	if cfg.Resume != "" && sameFile(cfg.Resume, filepath.Join(cfg.Out, LastCheckpoint)) {
+		r.saved = &st
+	}
 	return r.run(ctx)
 }
 
@@ -162,6 +165,9 @@ type Trainer struct {
 	st            state
 	history       []EpochMetrics
 	res           Result
+	// saved is the state Out's last.safetensors holds when this run wrote
+	// it or resumed from it; nil otherwise.
+	saved *state
 }
 
 // schedule builds the learning-rate schedule of cfg for epochs of
@@ -240,8 +246,42 @@ func (t *Trainer) run(ctx context.Context) (*Result, error) {
 	return &t.res, nil
 }
 
+// saveLast writes last.safetensors. A failed write (a full disk) leaves
+// the file as it was, and the error says what it still holds: where a
+// resume continues once the disk has room.
 func (t *Trainer) saveLast() error {
-	return saveCheckpoint(filepath.Join(t.cfg.Out, LastCheckpoint), t.model, t.adam, t.ema, t.st)
+	path := filepath.Join(t.cfg.Out, LastCheckpoint)
+	if err := saveCheckpoint(path, t.model, t.adam, t.ema, t.st); err != nil {
+		return fmt.Errorf("%w; %s", err, t.lastHolds(path))
+	}
+	st := t.st
+	t.saved = &st
+	return nil
+}
+
+// lastHolds describes the run's checkpoint at path after a failed write.
+func (t *Trainer) lastHolds(path string) string {
+	switch s := t.saved; {
+	case s == nil:
+		return "no checkpoint of this run is in " + t.cfg.Out + " yet"
+	case s.Epoch == 0 && s.Step == 0:
+		return path + " is unchanged: the run's start, before its first iteration"
+	case s.Step == 0:
+		return fmt.Sprintf("%s is unchanged: the end of epoch %d, to resume from once the disk has room", path, s.Epoch)
+	default:
+		return fmt.Sprintf("%s is unchanged: epoch %d to iteration %d of %d, to resume from once the disk has room",
+			path, s.Epoch+1, s.Step, t.itersPerEpoch)
+	}
+}
+
+// sameFile reports whether paths a and b name one existing file.
+func sameFile(a, b string) bool {
+	ia, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	ib, err := os.Stat(b)
+	return err == nil && os.SameFile(ia, ib)
 }
 
 // validate evaluates the model after epoch (0-based) into em and saves

@@ -16,6 +16,7 @@ import (
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
 	"github.com/dypose/dypose/internal/atomicfile"
+	"github.com/dypose/dypose/internal/imgfile"
 	"github.com/dypose/dypose/render"
 	"github.com/dypose/dypose/track"
 )
@@ -40,7 +41,7 @@ func newPredictCmd() *cli.Command {
 		Usage:     "estimate poses on images, folders or globs; draw them and write COCO results JSON",
 		ArgsUsage: "INPUT...",
 		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage, &o.BoxPadding),
-			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names)", Destination: &o.OutDir},
+			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names; .jpg added to a name OpenCV cannot write: no or another extension than .jpg, .png, .bmp, .tif)", Destination: &o.OutDir},
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
 			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
@@ -78,6 +79,9 @@ func runPredict(c *cli.Context, o predictOptions) error {
 		return fmt.Errorf("predict: %w", err)
 	}
 	if o.OutDir != "" {
+		if err := checkDrawnNames(files); err != nil {
+			return fmt.Errorf("predict: --out-dir: %w", err)
+		}
 		if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 			return fmt.Errorf("predict: --out-dir: %w", err)
 		}
@@ -104,11 +108,20 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	var failed []string
 	stderr := c.App.ErrWriter
 	for i, f := range files {
-		people, id, err := predictFile(f, source, est, rend, o.OutDir)
+		img, people, id, err := predictFile(f, source, est)
 		if err != nil {
 			fmt.Fprintf(stderr, "predict: skipping %s: %v\n", f, err)
 			failed = append(failed, f)
 			continue
+		}
+		if o.OutDir != "" {
+			rend.Draw(&img, people)
+			err = imgfile.Write(filepath.Join(o.OutDir, drawnName(f)), img)
+		}
+		img.Close()
+		if err != nil {
+			// A full disk or a folder gone: every later image would fail too.
+			return fmt.Errorf("predict: --out-dir: %w", err)
 		}
 		if len(files) > 1 {
 			fmt.Fprintf(stderr, "[%d/%d] %s: %d people\n", i+1, len(files), f, len(people))
@@ -144,35 +157,55 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	}
 	fmt.Fprintln(stderr)
 	if len(failed) > 0 {
-		return fmt.Errorf("predict: %d of %d images could not be read: %s", len(failed), len(files), strings.Join(failed, ", "))
+		return fmt.Errorf("predict: %d of %d images skipped (reasons above): %s", len(failed), len(files), strings.Join(failed, ", "))
 	}
 	return nil
 }
 
 // predictFile runs one image; it returns the people and the image id when
 // the boxes came from a detections file that knows it.
-func predictFile(path string, src *boxSource, est *infer.Estimator, rend *render.Renderer, outDir string) ([]track.Person, *int64, error) {
-	img := gocv.IMRead(path, gocv.IMReadColor)
-	defer img.Close()
+// predictFile reads the image at path and estimates its people. The
+// caller closes img; on error there is none to close.
+func predictFile(path string, src *boxSource, est *infer.Estimator) (img gocv.Mat, people []track.Person, id *int64, err error) {
+	img = gocv.IMRead(path, gocv.IMReadColor)
+	defer func() {
+		if err != nil {
+			img.Close()
+		}
+	}()
 	if img.Empty() {
-		return nil, nil, errors.New("not a readable image")
+		return img, nil, nil, errors.New("not a readable image")
 	}
 	boxes, id, err := src.boxes(path, img)
 	if err != nil {
-		return nil, nil, err
+		return img, nil, nil, err
 	}
-	people, err := est.Estimate(img, boxes)
-	if err != nil {
-		return nil, nil, err
+	people, err = est.Estimate(img, boxes)
+	return img, people, id, err
+}
+
+// drawnName is the name of the drawn copy of the image at path: its own
+// name, with .jpg added when OpenCV cannot write that one.
+func drawnName(path string) string {
+	name := filepath.Base(path)
+	if !imgfile.Writable(name) {
+		name += ".jpg"
 	}
-	if outDir != "" {
-		rend.Draw(&img, people)
-		dst := filepath.Join(outDir, filepath.Base(path))
-		if err := writeImageAtomic(dst, img); err != nil {
-			return nil, nil, err
+	return name
+}
+
+// checkDrawnNames refuses inputs whose drawn copies would overwrite each
+// other (a/1.jpg and b/1.jpg into one folder).
+func checkDrawnNames(files []string) error {
+	seen := make(map[string]string, len(files))
+	for _, f := range files {
+		name := drawnName(f)
+		if prev, ok := seen[name]; ok {
+			return fmt.Errorf("%s and %s would both be drawn as %s: give them separate runs", prev, f, name)
 		}
+		seen[name] = f
 	}
-	return people, id, nil
+	return nil
 }
 
 // boxSource gives person boxes for an image: from a detections file, a
@@ -297,19 +330,4 @@ func expandInputs(inputs []string) ([]string, error) {
 		return nil, errors.New("predict: no images found in the inputs")
 	}
 	return files, nil
-}
-
-// writeImageAtomic encodes img next to dst and renames it into place, so a
-// crash or Ctrl-C never leaves a half-written image.
-func writeImageAtomic(dst string, img gocv.Mat) error {
-	tmp := filepath.Join(filepath.Dir(dst), ".tmp-"+filepath.Base(dst))
-	if !gocv.IMWrite(tmp, img) {
-		os.Remove(tmp)
-		return fmt.Errorf("cannot write %s", dst)
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

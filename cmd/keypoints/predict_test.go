@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gocv.io/x/gocv"
 
 	"github.com/dypose/dypose/nn/nntest"
 	"github.com/dypose/dypose/pose"
@@ -88,6 +89,44 @@ func TestPredictBadInput(t *testing.T) {
 	assert.Contains(t, stderr.String(), "skipping")
 	assert.FileExists(t, filepath.Join(dir, "r.json"), "the good image is still processed")
 
+	// Drawn copies: a name OpenCV cannot write (gocv.IMWrite aborted the
+	// process on these) gets .jpg added; two inputs drawn under one name
+	// are refused before any work; a drawn image that cannot be written stops
+	// the run there, naming the file.
+	for _, name := range []string{"frame", "frame.jfif"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), mustRead(t, good), 0o644))
+	}
+	drawn := filepath.Join(dir, "drawn")
+	app = newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+	require.NoError(t, app.Run([]string{"keypoints", "predict", "--model", model, "--whole-image", "--out-dir", drawn,
+		filepath.Join(dir, "frame"), filepath.Join(dir, "frame.jfif"), good}))
+	for _, name := range []string{"frame.jpg", "frame.jfif.jpg", "000000000001.jpg"} {
+		img := gocv.IMRead(filepath.Join(drawn, name), gocv.IMReadColor)
+		assert.False(t, img.Empty(), "%s drawn", name)
+		img.Close()
+	}
+	other := filepath.Join(dir, "other")
+	require.NoError(t, os.Mkdir(other, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(other, "frame.jpg"), mustRead(t, good), 0o644))
+	app = newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+	err = app.Run([]string{"keypoints", "predict", "--model", model, "--whole-image", "--out-dir", filepath.Join(dir, "clash"),
+		filepath.Join(dir, "frame"), filepath.Join(other, "frame.jpg")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "would both be drawn as frame.jpg")
+	assert.NoDirExists(t, filepath.Join(dir, "clash"), "refused before anything is written")
+	// A folder where the drawn image should go: the rename fails, for
+	// root too.
+	blocked := filepath.Join(dir, "blocked")
+	require.NoError(t, os.MkdirAll(filepath.Join(blocked, "000000000001.jpg"), 0o755))
+	app = newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+	err = app.Run([]string{"keypoints", "predict", "--model", model, "--whole-image", "--out-dir", blocked, good, filepath.Join(dir, "frame")})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--out-dir: imgfile: "+filepath.Join(blocked, "000000000001.jpg"))
+	assert.NoFileExists(t, filepath.Join(blocked, "frame.jpg"), "the run stops at the first failed write")
+
 	for _, args := range [][]string{
 		{"keypoints", "predict", "--model", model, filepath.Join(dir, "nothing*.png")},
 		{"keypoints", "predict", "--model", filepath.Join(dir, "missing.safetensors"), good},
@@ -100,4 +139,11 @@ func TestPredictBadInput(t *testing.T) {
 		app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
 		assert.Error(t, app.Run(args), "%v", args)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return b
 }
