@@ -41,7 +41,7 @@ func newPredictCmd() *cli.Command {
 		Usage:     "estimate poses on images, folders or globs; draw them and write COCO results JSON",
 		ArgsUsage: "INPUT...",
 		Flags: append(poseFlags(&o.Model, &o.Detector, &o.WholeImage, &o.BoxPadding),
-			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here (same file names; .jpg added to a name OpenCV cannot write: no or another extension than .jpg, .png, .bmp, .tif)", Destination: &o.OutDir},
+			&cli.StringFlag{Name: "out-dir", Usage: "write drawn skeletons here, under the inputs' names (.jpg added to a name without a .jpg, .png, .bmp or .tif extension)", Destination: &o.OutDir},
 			&cli.StringFlag{Name: "json", Usage: "write all people as one COCO results JSON array", Destination: &o.JSON},
 			&cli.StringFlag{Name: "boxes", Usage: "person boxes from a COCO detections file (looked up by file name or image id)", Destination: &o.Boxes},
 			&cli.BoolFlag{Name: "flip", Value: true, Usage: "flip test (average with the mirrored crop); --flip=false turns it off", Destination: &o.Flip},
@@ -162,9 +162,8 @@ func runPredict(c *cli.Context, o predictOptions) error {
 	return nil
 }
 
-// predictFile runs one image; it returns the people and the image id when
-// the boxes came from a detections file that knows it.
-// predictFile reads the image at path and estimates its people. The
+// predictFile reads the image at path and estimates its people; id is the
+// image id when the boxes came from a detections file that knows it. The
 // caller closes img; on error there is none to close.
 func predictFile(path string, src *boxSource, est *infer.Estimator) (img gocv.Mat, people []track.Person, id *int64, err error) {
 	img = gocv.IMRead(path, gocv.IMReadColor)
@@ -296,7 +295,8 @@ func (s *boxSource) Close() error {
 
 var imageExts = map[string]bool{".jpg": true, ".jpeg": true, ".png": true, ".bmp": true, ".webp": true, ".tif": true, ".tiff": true}
 
-// expandInputs turns files, folders and globs into a sorted list of files.
+// expandInputs turns files, folders and globs into a list of files, each
+// input's sorted, each file once however many inputs name it.
 func expandInputs(inputs []string) ([]string, error) {
 	var files []string
 	for _, in := range inputs {
@@ -326,6 +326,15 @@ func expandInputs(inputs []string) ([]string, error) {
 			files = append(files, matches...)
 		}
 	}
+	seen := make(map[string]bool, len(files))
+	once := files[:0]
+	for _, f := range files {
+		if k := filepath.Clean(f); !seen[k] {
+			seen[k] = true
+			once = append(once, f)
+		}
+	}
+	files = once
 	if len(files) == 0 {
 		return nil, errors.New("predict: no images found in the inputs")
 	}

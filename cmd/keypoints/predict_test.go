@@ -147,3 +147,28 @@ func mustRead(t *testing.T, path string) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+func TestExpandInputs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"b.jpg", "a.PNG", "notes.txt", "c.webp"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), nil, 0o644))
+	}
+	a, b, c := filepath.Join(dir, "a.PNG"), filepath.Join(dir, "b.jpg"), filepath.Join(dir, "c.webp")
+	for _, tc := range []struct {
+		name   string
+		inputs []string
+		want   []string
+	}{
+		{"folder: images only, sorted", []string{dir}, []string{a, b, c}},
+		{"a file given as it is", []string{filepath.Join(dir, "notes.txt")}, []string{filepath.Join(dir, "notes.txt")}},
+		{"glob", []string{filepath.Join(dir, "*.jpg")}, []string{b}},
+		{"each file once: folder and glob", []string{dir, filepath.Join(dir, "*.jpg")}, []string{a, b, c}},
+		{"each file once: two spellings", []string{b, dir + "/./b.jpg"}, []string{b}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := expandInputs(tc.inputs)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
