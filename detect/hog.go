@@ -156,6 +156,9 @@ func (d *HOG) Detect(img gocv.Mat) ([]Box, error) {
 	if w := d.opts.Width; w > 0 && w != src.Cols() {
 		f = float32(src.Cols()) / float32(w)
 		h := int(math.Round(float64(src.Rows()) / float64(f)))
+		if h < hogWinHeight { // nobody fits; and a zero height would abort Resize
+			return d.boxes[:0], nil
+		}
 		gocv.Resize(src, &d.small, image.Pt(w, h), 0, 0, gocv.InterpolationLinear)
 		src = d.small
 	}

@@ -169,6 +169,14 @@ func TestHOGNoPeople(t *testing.T) {
 		{"smaller than a window", func() gocv.Mat {
 			return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 40, 30, gocv.MatTypeCV8UC3)
 		}, false},
+		// At the detection width these are under a pixel high: Resize to a
+		// zero height aborted the process.
+		{"a strip", func() gocv.Mat {
+			return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 2, 3000, gocv.MatTypeCV8UC3)
+		}, false},
+		{"one pixel", func() gocv.Mat {
+			return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 1, 1, gocv.MatTypeCV8UC3)
+		}, false},
 		{"float image", func() gocv.Mat { return gocv.NewMatWithSize(480, 640, gocv.MatTypeCV32FC3) }, true},
 		{"empty Mat", gocv.NewMat, true},
 	}
