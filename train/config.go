@@ -260,10 +260,29 @@ func (c Config) Validate() error {
 	if c.WarmupIters < 0 || c.WarmupRatio < 0 || c.WarmupRatio > 1 {
 		bad = append(bad, fmt.Sprintf("warm-up %d iterations ratio %v, want ≥ 0 and ratio in [0, 1]", c.WarmupIters, c.WarmupRatio))
 	}
-	if c.ClipNorm < 0 || c.WeightDecay < 0 || c.ValEvery < 0 || c.Workers < 0 {
-		bad = append(bad, "clip_norm, weight_decay, val_every and workers must be ≥ 0")
+	if !(c.MinLR >= 0) || (c.Schedule != ScheduleStep && c.MinLR > c.LR) {
+		bad = append(bad, fmt.Sprintf("min_lr %v, want 0 to lr (%v)", c.MinLR, c.LR))
 	}
-	if c.Replicas < 0 || c.Replicas > c.Batch {
+	if c.Schedule == ScheduleStep {
+		if !(c.Gamma > 0) {
+			bad = append(bad, fmt.Sprintf("gamma %v, want > 0", c.Gamma))
+		}
+		for _, m := range c.Milestones {
+			if m < 1 {
+				bad = append(bad, fmt.Sprintf("milestones %v, want epochs ≥ 1", c.Milestones))
+				break
+			}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"clip_norm", c.ClipNorm}, {"weight_decay", c.WeightDecay}, {"val_every", float64(c.ValEvery)}, {"workers", float64(c.Workers)}} {
+		if !(f.v >= 0) {
+			bad = append(bad, fmt.Sprintf("%s %v, want ≥ 0", f.name, f.v))
+		}
+	}
+	if c.Batch > 0 && (c.Replicas < 0 || c.Replicas > c.Batch) {
 		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))
 	}
 	if !(c.EMADecay >= 0 && c.EMADecay < 1) { // NaN too

@@ -149,6 +149,40 @@ func TestValidateConfig(t *testing.T) {
 	}
 }
 
+// TestValidateConfigNames: the message names the field and its value.
+func TestValidateConfigNames(t *testing.T) {
+	ok := Default()
+	ok.Data, ok.Out = "d", "o"
+	for _, tc := range []struct {
+		name string
+		edit func(c *Config)
+		want string
+	}{
+		{"negative min lr", func(c *Config) { c.Schedule, c.MinLR = ScheduleCosine, -1e-4 }, "min_lr -0.0001, want 0 to lr (0.001)"},
+		{"min lr above lr", func(c *Config) { c.Schedule, c.MinLR = ScheduleCosineIter, 2*c.LR }, "min_lr 0.002, want 0 to lr (0.001)"},
+		{"NaN min lr", func(c *Config) { c.MinLR = math.NaN() }, "min_lr NaN"},
+		{"step gamma 0", func(c *Config) { c.Gamma = 0 }, "gamma 0, want > 0"},
+		{"step milestone 0", func(c *Config) { c.Milestones = []int{0, 200} }, "milestones [0 200], want epochs ≥ 1"},
+		{"negative workers", func(c *Config) { c.Workers = -1 }, "workers -1, want ≥ 0"},
+		{"negative weight decay", func(c *Config) { c.WeightDecay = -0.01 }, "weight_decay -0.01, want ≥ 0"},
+		{"NaN clip norm", func(c *Config) { c.ClipNorm = math.NaN() }, "clip_norm NaN, want ≥ 0"},
+		{"negative batch, no replicas noise", func(c *Config) { c.Batch = -3 }, "config: batch -3, want > 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := ok
+			tc.edit(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			assert.Equal(t, "train: config: ", err.Error()[:len("train: config: ")])
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), ";", "one fault, one message")
+		})
+	}
+	c := ok
+	c.Schedule, c.MinLR, c.Gamma, c.Milestones = ScheduleCosine, 1e-4, 0, []int{0}
+	assert.NoError(t, c.Validate(), "gamma and milestones matter to the step schedule only")
+}
+
 func TestParseJointWeights(t *testing.T) {
 	for _, tc := range []struct {
 		in      string
