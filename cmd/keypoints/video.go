@@ -90,6 +90,11 @@ func runVideo(ctx context.Context, c *cli.Context, o videoOptions) error {
 		fps = 25
 	}
 	w, h := int(capture.Get(gocv.VideoCaptureFrameWidth)), int(capture.Get(gocv.VideoCaptureFrameHeight))
+	if w <= 0 || h <= 0 {
+		// OpenCV's image-sequence reader opens any file named like an
+		// image and reports 0×0 when it cannot decode it.
+		return fmt.Errorf("video: %s: cannot open as a video (no frame size)", o.In)
+	}
 
 	est, det, err := o.open()
 	if err != nil {

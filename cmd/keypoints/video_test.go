@@ -117,4 +117,14 @@ func TestVideoBadInput(t *testing.T) {
 	}
 	_, err := os.Stat(filepath.Join(dir, "o.mp4"))
 	assert.True(t, os.IsNotExist(err), "nothing half-written")
+
+	// A file named like an image opens as a one-image sequence of 0×0
+	// frames: the error is about the input, not the output.
+	notImage := filepath.Join(dir, "x.jpg")
+	require.NoError(t, os.WriteFile(notImage, []byte("garbage"), 0o644))
+	app := newApp()
+	app.Writer, app.ErrWriter = &bytes.Buffer{}, &bytes.Buffer{}
+	err = app.Run([]string{"keypoints", "video", "--model", model, "--out", filepath.Join(dir, "o.mp4"), notImage})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), notImage+": cannot open as a video")
 }
