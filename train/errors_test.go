@@ -12,16 +12,25 @@ import (
 	"github.com/dypose/dypose/pose"
 )
 
+// finishedRun trains a tiny model for one epoch on data and returns its
+// config and its last.safetensors' path and bytes, for tests that check a
+// failed run leaves the checkpoint as it was.
+func finishedRun(t *testing.T, data string) (cfg Config, last string, lastBytes []byte) {
+	t.Helper()
+	cfg = tinyConfig(data, t.TempDir())
+	cfg.Epochs = 1
+	_, err := Train(context.Background(), cfg, Options{})
+	require.NoError(t, err)
+	last = filepath.Join(cfg.Out, LastCheckpoint)
+	lastBytes, err = os.ReadFile(last)
+	require.NoError(t, err)
+	return cfg, last, lastBytes
+}
+
 func TestTrainBadInput(t *testing.T) {
 	data := tinyData(t, 2, 1)
 	// A finished run whose checkpoint the bad resumes must leave intact.
-	prev := tinyConfig(data, t.TempDir())
-	prev.Epochs = 1
-	_, err := Train(context.Background(), prev, Options{})
-	require.NoError(t, err)
-	last := filepath.Join(prev.Out, LastCheckpoint)
-	lastBytes, err := os.ReadFile(last)
-	require.NoError(t, err)
+	prev, last, lastBytes := finishedRun(t, data)
 
 	noImages := t.TempDir()
 	require.NoError(t, os.CopyFS(noImages, os.DirFS(data)))

@@ -19,14 +19,7 @@ import (
 // leave that file byte for byte as it was and no temporary file behind,
 // and resume from it once writes succeed again.
 func TestTrainFullDisk(t *testing.T) {
-	data := tinyData(t, 2, 1)
-	cfg := tinyConfig(data, t.TempDir())
-	cfg.Epochs = 1
-	_, err := Train(context.Background(), cfg, Options{})
-	require.NoError(t, err)
-	last := filepath.Join(cfg.Out, LastCheckpoint)
-	before, err := os.ReadFile(last)
-	require.NoError(t, err)
+	cfg, last, before := finishedRun(t, tinyData(t, 2, 1))
 	best, err := os.Stat(filepath.Join(cfg.Out, BestCheckpoint))
 	require.NoError(t, err)
 	// Room for best.safetensors (the model alone), not for last.safetensors
