@@ -1,6 +1,7 @@
 package coco
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -195,4 +196,41 @@ func TestSamples(t *testing.T) {
 	_, err = DetectionSamples(ds, []Detection{{ImageID: 77, CategoryID: 1, BBox: [4]float64{1, 1, 5, 5}}}, tinyImgs, 192, 256, BoxPadding)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "image id 77")
+
+	// Boxes without an area have nothing to crop (AffineTransform panics
+	// on a zero scale): skipped.
+	flat := []Detection{
+		{ImageID: 1, CategoryID: 1, BBox: [4]float64{5, 5, 0, 0}},
+		{ImageID: 1, CategoryID: 1, BBox: [4]float64{5, 5, 10, 0}},
+		{ImageID: 1, CategoryID: 1, BBox: [4]float64{5, 5, -3, 10}},
+		{ImageID: 1, CategoryID: 1, BBox: [4]float64{5, 5, math.NaN(), 10}},
+		{ImageID: 1, CategoryID: 1, BBox: [4]float64{5, 5, 10, 20}, Score: 0.5},
+	}
+	ds3, err := DetectionSamples(ds, flat, tinyImgs, 192, 256, BoxPadding)
+	require.NoError(t, err)
+	require.Len(t, ds3, 1)
+	assert.InDelta(t, 0.5, ds3[0].Score, 0)
+}
+
+func TestCleanBox(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   [4]float64
+		want [4]float64
+		ok   bool
+	}{
+		{"inside", [4]float64{10, 20, 31, 41}, [4]float64{10, 20, 30, 40}, true},
+		{"clipped", [4]float64{-5, 100, 200, 50}, [4]float64{0, 100, 159, 19}, true},
+		{"a line has a scale", [4]float64{10, 20, 0, 41}, [4]float64{10, 20, 0, 40}, true},
+		{"a point has none", [4]float64{10, 20, 0, 0}, [4]float64{}, false},
+		{"a one-pixel box is a point", [4]float64{10, 20, 1, 1}, [4]float64{}, false},
+		{"outside", [4]float64{1e30, 20, 5, 5}, [4]float64{}, false},
+		{"NaN", [4]float64{math.NaN(), 20, 5, 5}, [4]float64{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := cleanBox(tc.in, 160, 120)
+			assert.Equal(t, tc.ok, ok)
+			assert.Equal(t, tc.want, got)
+		})
+	}
 }

@@ -50,12 +50,13 @@ func BoxToCenterScale(box [4]float64, aspect, padding float64) (center, scale [2
 
 // cleanBox clips an annotation box to the image as SimpleBaseline's COCO
 // loader does (x2 = min(W−1, x1 + max(0, w−1)), …); ok is false when nothing
-// is left.
+// is left, or a single point (width and height 0), which has no scale to
+// crop at. NaN coordinates leave nothing either.
 func cleanBox(b [4]float64, width, height int) (box [4]float64, ok bool) {
 	x1, y1 := max(0, b[0]), max(0, b[1])
 	x2 := min(float64(width-1), x1+max(0, b[2]-1))
 	y2 := min(float64(height-1), y1+max(0, b[3]-1))
-	if x2 < x1 || y2 < y1 {
+	if !(x2 >= x1 && y2 >= y1) || (x2 == x1 && y2 == y1) {
 		return box, false
 	}
 	return [4]float64{x1, y1, x2 - x1, y2 - y1}, true
@@ -90,13 +91,14 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding
 }
 
 // DetectionSamples returns one sample per detector box of the person
-// category, in the order of dets. A box on an image that ds does not list is
-// an error (the detections belong to another split).
+// category, in the order of dets; a box without an area is skipped (there
+// is nothing to crop). A box on an image that ds does not list is an error
+// (the detections belong to another split).
 func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, inputH int, padding float64) ([]Sample, error) {
 	aspect := float64(inputW) / float64(inputH)
 	var out []Sample
 	for i, d := range dets {
-		if d.CategoryID != ds.Person.ID {
+		if d.CategoryID != ds.Person.ID || !(d.BBox[2] > 0 && d.BBox[3] > 0) {
 			continue
 		}
 		im, ok := ds.Image(d.ImageID)

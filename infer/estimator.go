@@ -2,6 +2,7 @@ package infer
 
 import (
 	"fmt"
+	"math"
 
 	"gocv.io/x/gocv"
 
@@ -42,6 +43,7 @@ type Estimator struct {
 	centers [][2]float64
 	scales  [][2]float64
 	keep    []int
+	boxes   []detect.Box // the croppable ones of the last call
 }
 
 // NewEstimator prepares m for inference (BN folded) and returns an
@@ -98,12 +100,22 @@ func (e *Estimator) Decode() string { return e.opt.Decode }
 func (e *Estimator) BoxPadding() float64 { return e.opt.BoxPadding }
 
 // Estimate returns one person per kept box, best score first. img is a BGR
-// (8UC3) frame; boxes are in its pixels. The keypoint slices of the
+// (8UC3) frame; boxes are in its pixels, and one without an area is
+// skipped. The keypoint slices of the
 // returned people are freshly allocated and belong to the caller.
 func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, error) {
 	if img.Empty() {
 		return nil, fmt.Errorf("infer: empty image")
 	}
+	// A box without an area or with a coordinate that is not finite (a
+	// detector's or a tracker's degenerate one) has nothing to crop.
+	e.boxes = e.boxes[:0]
+	for _, b := range boxes {
+		if sum := float64(b.X) + float64(b.Y) + float64(b.W) + float64(b.H); b.Area() > 0 && !math.IsInf(sum, 0) && !math.IsNaN(sum) {
+			e.boxes = append(e.boxes, b)
+		}
+	}
+	boxes = e.boxes
 	if len(boxes) == 0 {
 		return nil, nil
 	}

@@ -1,6 +1,7 @@
 package infer_test
 
 import (
+	"math"
 	"sync"
 	"testing"
 
@@ -57,12 +58,22 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 		}
 		require.NoError(t, est.Close())
 	}
-	est, err := infer.NewEstimator(m, infer.Options{})
+	est, err := infer.NewEstimator(m, infer.Options{NoNMS: true})
 	require.NoError(t, err)
 	defer est.Close()
 	people, err := est.Estimate(img, nil)
 	require.NoError(t, err)
 	assert.Empty(t, people)
+
+	// Boxes with nothing to crop are skipped (a zero scale panicked in
+	// the crop's affine transform).
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	degenerate := []detect.Box{{X: 10, Y: 5, W: 0, H: 0}, {X: 10, Y: 5, W: 40, H: -1}, {X: nan, Y: 5, W: 40, H: 80},
+		{X: 10, Y: 5, W: inf, H: 80}, boxes[1]}
+	people, err = est.Estimate(img, degenerate)
+	require.NoError(t, err)
+	require.Len(t, people, 1)
+	assert.Equal(t, boxes[1], people[0].Box)
 }
 
 // The decoding follows the model's training unless Options ask otherwise:
