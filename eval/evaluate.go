@@ -100,7 +100,11 @@ func (e *evaluator) index() error {
 			continue
 		}
 		if len(a.Keypoints) != 3*k {
-			return fmt.Errorf("eval: annotation id %d: %d keypoint values, want %d (%d sigmas)", a.ID, len(a.Keypoints), 3*k, k)
+			where := "eval: "
+			if e.gt.Path != "" {
+				where += "ground truth " + e.gt.Path + ": "
+			}
+			return fmt.Errorf("%sannotation id %d: %d keypoint values, want %d (%d sigmas)", where, a.ID, len(a.Keypoints), 3*k, k)
 		}
 		e.gts[c*nImg+ii] = append(e.gts[c*nImg+ii], int32(i))
 	}

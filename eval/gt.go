@@ -50,6 +50,7 @@ type GroundTruth struct {
 	Images      []Image
 	Annotations []Annotation
 	Categories  []Category
+	Path        string // the file LoadGroundTruth read, for errors; "" when parsed from memory
 
 	imageSet map[int64]struct{}
 	catSet   map[int64]struct{}
@@ -111,6 +112,7 @@ func LoadGroundTruth(path string) (*GroundTruth, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eval: ground truth %s: %w", path, err)
 	}
+	gt.Path = path
 	return gt, nil
 }
 

@@ -167,6 +167,23 @@ func TestEvaluateErrors(t *testing.T) {
 	}
 }
 
+// TestEvaluateNamesGroundTruthFile: ground truth whose keypoints do not
+// match the sigmas in use (given with --sigmas) is an error naming the file
+// and the annotation.
+func TestEvaluateNamesGroundTruthFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gt.json")
+	require.NoError(t, os.WriteFile(path, []byte(twoKpGT), 0o644))
+	gt, err := LoadGroundTruth(path)
+	require.NoError(t, err)
+	assert.Equal(t, path, gt.Path)
+	p := DefaultParams()
+	p.Sigmas = COCOSigmas()
+	_, err = Evaluate(gt, nil, p)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "eval: ground truth "+path+": annotation id ")
+	assert.Contains(t, err.Error(), "6 keypoint values, want 51 (17 sigmas)")
+}
+
 func nan() float64 { z := 0.0; return z / z }
 
 func TestEvaluateEmptyAndSkipped(t *testing.T) {
