@@ -107,6 +107,9 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	if img.Empty() {
 		return nil, fmt.Errorf("infer: empty image")
 	}
+	if img.Type() != gocv.MatTypeCV8UC3 {
+		return nil, fmt.Errorf("infer: image of type %v, want 8-bit BGR (%v)", img.Type(), gocv.MatTypeCV8UC3)
+	}
 	// A box without an area or with a coordinate that is not finite (a
 	// detector's or a tracker's degenerate one) has nothing to crop.
 	e.boxes = e.boxes[:0]

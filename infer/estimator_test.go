@@ -74,6 +74,12 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, people, 1)
 	assert.Equal(t, boxes[1], people[0].Box)
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(img, &gray, gocv.ColorBGRToGray)
+	_, err = est.Estimate(gray, boxes)
+	require.Error(t, err, "a gray frame is an error, not a panic in the crop")
+	assert.Contains(t, err.Error(), "want 8-bit BGR")
 }
 
 // The decoding follows the model's training unless Options ask otherwise:
