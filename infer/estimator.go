@@ -82,6 +82,14 @@ func NewEstimator(m *pose.Model, opt Options) (*Estimator, error) {
 	}, nil
 }
 
+// croppable reports whether b has an area and finite coordinates: a
+// detector's or a tracker's degenerate box has nothing to crop (a zero
+// scale has no affine transform).
+func croppable(b detect.Box) bool {
+	sum := float64(b.X) + float64(b.Y) + float64(b.W) + float64(b.H)
+	return b.Area() > 0 && !math.IsInf(sum, 0) && !math.IsNaN(sum)
+}
+
 // SetFlip turns the flip test on or off for later calls.
 func (e *Estimator) SetFlip(on bool) { e.opt.Flip = on }
 
@@ -100,9 +108,9 @@ func (e *Estimator) Decode() string { return e.opt.Decode }
 func (e *Estimator) BoxPadding() float64 { return e.opt.BoxPadding }
 
 // Estimate returns one person per kept box, best score first. img is a BGR
-// (8UC3) frame; boxes are in its pixels, and one without an area is
-// skipped. The keypoint slices of the
-// returned people are freshly allocated and belong to the caller.
+// (8UC3) frame; boxes are in its pixels, and a box without an area is
+// skipped. The keypoint slices of the returned people are freshly
+// allocated and belong to the caller.
 func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, error) {
 	if img.Empty() {
 		return nil, fmt.Errorf("infer: empty image")
@@ -110,11 +118,9 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	if img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, fmt.Errorf("infer: image of type %v, want 8-bit BGR (%v)", img.Type(), gocv.MatTypeCV8UC3)
 	}
-	// A box without an area or with a coordinate that is not finite (a
-	// detector's or a tracker's degenerate one) has nothing to crop.
 	e.boxes = e.boxes[:0]
 	for _, b := range boxes {
-		if sum := float64(b.X) + float64(b.Y) + float64(b.W) + float64(b.H); b.Area() > 0 && !math.IsInf(sum, 0) && !math.IsNaN(sum) {
+		if croppable(b) {
 			e.boxes = append(e.boxes, b)
 		}
 	}
