@@ -17,7 +17,8 @@ import (
 // disk (EFBIG where a full disk gives ENOSPC, through the same write). The
 // run must stop with an error naming the file and what it still holds,
 // leave that file byte for byte as it was and no temporary file behind,
-// and resume from it once writes succeed again.
+// and resume from it once writes succeed again. The limit is the whole
+// process's: this test must not run in parallel with others (t.Parallel).
 func TestTrainFullDisk(t *testing.T) {
 	cfg, last, before := finishedRun(t, tinyData(t, 2, 1))
 	best, err := os.Stat(filepath.Join(cfg.Out, BestCheckpoint))
