@@ -57,7 +57,9 @@ func ReadSafetensors(path string) (*TensorFile, error) {
 	return tf, nil
 }
 
-// DecodeSafetensors decodes a safetensors stream.
+// DecodeSafetensors decodes a safetensors stream. Its buffers grow with the
+// data that arrives, so a stream that ends before the sizes its header
+// claims fails without allocating them.
 func DecodeSafetensors(r io.Reader) (*TensorFile, error) {
 	return decodeSafetensors(r, -1)
 }
@@ -73,8 +75,11 @@ func decodeSafetensors(r io.Reader, size int64) (*TensorFile, error) {
 	if n == 0 || n > maxHeader {
 		return nil, fmt.Errorf("header length %d out of range (not a safetensors file?)", n)
 	}
-	hdr := make([]byte, n)
-	if _, err := io.ReadFull(r, hdr); err != nil {
+	if size >= 0 && int64(n) > size-8 {
+		return nil, fmt.Errorf("header length %d runs past the end of the file (%d bytes)", n, size)
+	}
+	hdr, err := readN(r, int64(n), size >= 0)
+	if err != nil {
 		return nil, fmt.Errorf("read header: %w", err)
 	}
 	var raw map[string]json.RawMessage
@@ -91,6 +96,9 @@ func decodeSafetensors(r io.Reader, size int64) (*TensorFile, error) {
 		if k == metadataKey {
 			if err := json.Unmarshal(v, &tf.Metadata); err != nil {
 				return nil, fmt.Errorf("parse metadata: %w", err)
+			}
+			if tf.Metadata == nil { // "__metadata__": null
+				tf.Metadata = map[string]string{}
 			}
 			continue
 		}
@@ -118,16 +126,19 @@ func decodeSafetensors(r io.Reader, size int64) (*TensorFile, error) {
 			if d < 0 {
 				return nil, fmt.Errorf("tensor %q: negative dimension in %v", ne.name, e.Shape)
 			}
+			if d > 0 && count > math.MaxInt64/esize/int64(d) {
+				return nil, fmt.Errorf("tensor %q: shape %v of %s overflows a 64-bit byte count", ne.name, e.Shape, e.DType)
+			}
 			count *= int64(d)
 		}
-		if e.Offsets[0] != pos || e.Offsets[1]-e.Offsets[0] != count*esize {
+		if e.Offsets[0] != pos || e.Offsets[1] < pos || e.Offsets[1]-pos != count*esize {
 			return nil, fmt.Errorf("tensor %q: byte range %v does not fit shape %v of %s", ne.name, e.Offsets, e.Shape, e.DType)
 		}
-		if size >= 0 && 8+int64(n)+e.Offsets[1] > size {
+		if size >= 0 && e.Offsets[1] > size-8-int64(n) {
 			return nil, fmt.Errorf("tensor %q: byte range %v runs past the end of the file (%d bytes)", ne.name, e.Offsets, size)
 		}
-		buf := make([]byte, count*esize)
-		if _, err := io.ReadFull(r, buf); err != nil {
+		buf, err := readN(r, count*esize, size >= 0)
+		if err != nil {
 			return nil, fmt.Errorf("tensor %q: read data: %w", ne.name, err)
 		}
 		pos = e.Offsets[1]
@@ -140,6 +151,23 @@ func decodeSafetensors(r io.Reader, size int64) (*TensorFile, error) {
 		tf.Tensors[ne.name] = t
 	}
 	return tf, nil
+}
+
+// readN reads exactly n bytes. When the stream's size is not known (sized
+// false), n comes from a header that may lie: the buffer grows with what
+// arrives, so a short stream that claims gigabytes fails having allocated
+// about what it held.
+func readN(r io.Reader, n int64, sized bool) ([]byte, error) {
+	if sized {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	b, err := io.ReadAll(io.LimitReader(r, n))
+	if err == nil && int64(len(b)) < n {
+		err = io.ErrUnexpectedEOF
+	}
+	return b, err
 }
 
 var dtypeSize = map[string]int64{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
