@@ -189,6 +189,12 @@ func TestLoadStateDict(t *testing.T) {
 			m["extra"] = nn.New(1)
 			m["conv.bias"] = nn.New(5)
 		}, []string{"bn.running_mean", "extra", "conv.bias"}},
+		{"nan", func(m map[string]*nn.Tensor) {
+			m["conv.bias"] = nn.FromData([]float32{0, float32(math.NaN()), 0, 0}, 4)
+		}, []string{"conv.bias", "NaN"}},
+		{"inf", func(m map[string]*nn.Tensor) {
+			m["bn.running_mean"] = nn.FromData([]float32{0, 0, float32(math.Inf(-1)), 0}, 4)
+		}, []string{"bn.running_mean", "Inf"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := map[string]*nn.Tensor{}

@@ -63,6 +63,13 @@ func LoadStateDict(ps []*Param, tensors map[string]*Tensor) error {
 		list("with another shape", shape)
 		return fmt.Errorf("%s", b.String())
 	}
+	// Checked before anything is copied, so a refused file leaves the
+	// model as it was.
+	for _, p := range ps {
+		if !tensors[p.Name].AllFinite() {
+			return fmt.Errorf("tensor %q holds NaN or ±Inf (saved from a diverged run?)", p.Name)
+		}
+	}
 	for _, p := range ps {
 		copy(p.Value.Data, tensors[p.Name].Data)
 	}
