@@ -19,7 +19,8 @@ import (
 // "mnv3-small-dyrelu-c-lat" (DWUp head with lateral connections from the
 // backbone's stride-16, 8 and 4 features), "mnv3-small-dyrelu-c-w0.75-hc64". Suffixes are optional and come in this
 // order; defaults (width 1, the head's default channels, 17 keypoints) are
-// not written. scripts/twin.py parses the same names.
+// not written. The width is in (0, 4], hc at most MaxHeadChannels and k at
+// most MaxKeypoints. scripts/twin.py parses the same names.
 type Arch struct {
 	Size         backbone.Size       // Small or Large
 	Act          backbone.Activation // Baseline (ReLU/h-swish + SE) or a DY-ReLU variant
@@ -32,6 +33,16 @@ type Arch struct {
 
 // DefaultKeypoints is the number of COCO person keypoints.
 const DefaultKeypoints = 17
+
+// Bounds of the -hc and -k suffixes. A name comes from a checkpoint's
+// metadata, and New allocates hc² weights per head stage and hc·k in the
+// final layer: these keep a corrupt name from asking for terabytes while
+// leaving room (4× the Deconv head's 256 channels; 1024 keypoints, well
+// above COCO-WholeBody's 133).
+const (
+	MaxHeadChannels = 1024
+	MaxKeypoints    = 1024
+)
 
 // DefaultArch is the mission's network, MobileNetV3-Small with DY-ReLU-C.
 const DefaultArch = "mnv3-small-dyrelu-c"
@@ -94,8 +105,8 @@ func ParseArch(name string) (Arch, error) {
 			case strings.HasPrefix(part, "hc"):
 				rank = 4
 				a.HeadChannels, err = strconv.Atoi(part[2:])
-				if err == nil && a.HeadChannels < 1 {
-					err = fmt.Errorf("must be positive")
+				if err == nil && (a.HeadChannels < 1 || a.HeadChannels > MaxHeadChannels) {
+					err = fmt.Errorf("must be in [1, %d]", MaxHeadChannels)
 				}
 			case strings.HasPrefix(part, "w"):
 				rank = 3
@@ -106,8 +117,8 @@ func ParseArch(name string) (Arch, error) {
 			case strings.HasPrefix(part, "k"):
 				rank = 5
 				a.Keypoints, err = strconv.Atoi(part[1:])
-				if err == nil && a.Keypoints < 1 {
-					err = fmt.Errorf("must be positive")
+				if err == nil && (a.Keypoints < 1 || a.Keypoints > MaxKeypoints) {
+					err = fmt.Errorf("must be in [1, %d]", MaxKeypoints)
 				}
 			default:
 				return bad("unknown suffix " + strconv.Quote(part))
@@ -165,7 +176,8 @@ func (a Arch) String() string {
 		b.WriteString("-lat")
 	}
 	if a.Width != 1 {
-		b.WriteString("-w" + strconv.FormatFloat(a.Width, 'g', -1, 64))
+		// 'f', not 'g': an exponent's "-" ("1e-05") would split the name.
+		b.WriteString("-w" + strconv.FormatFloat(a.Width, 'f', -1, 64))
 	}
 	if a.HeadChannels != a.Head.DefaultChannels() {
 		b.WriteString("-hc" + strconv.Itoa(a.HeadChannels))

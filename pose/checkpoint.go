@@ -3,6 +3,7 @@ package pose
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 
@@ -38,13 +39,27 @@ func Load(path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pose: load: %w", err)
 	}
+	return fromTensors(path, tf)
+}
+
+// Decode is Load for a checkpoint held in memory or streamed (an embedded
+// model, a network download); name stands for the path in errors.
+func Decode(r io.Reader, name string) (*Model, error) {
+	tf, err := nn.DecodeSafetensors(r)
+	if err != nil {
+		return nil, fmt.Errorf("pose: load %s: %w", name, err)
+	}
+	return fromTensors(name, tf)
+}
+
+func fromTensors(path string, tf *nn.TensorFile) (*Model, error) {
 	name, ok := tf.Metadata[MetaArch]
 	if !ok {
 		return nil, fmt.Errorf("pose: load %s: no %q metadata (a bare state dict? build the model with pose.New and use LoadWeights, or convert it with `keypoints model import`)", path, MetaArch)
 	}
 	arch, err := ParseArch(name)
 	if err != nil {
-		return nil, fmt.Errorf("pose: load %s: %w", path, err)
+		return nil, fmt.Errorf("pose: load %s: %s: %w", path, MetaArch, err)
 	}
 	// The weights are overwritten; a fixed seed keeps construction cheap
 	// and deterministic.
@@ -79,7 +94,9 @@ func (m *Model) setWeights(path string, tf *nn.TensorFile) error {
 	}
 	meta, err := decodeMeta(tf.Metadata, m.Arch.Keypoints)
 	if err == nil {
-		err = m.Arch.CheckInput(meta.InputH, meta.InputW)
+		if err = m.Arch.CheckInput(meta.InputH, meta.InputW); err != nil {
+			err = fmt.Errorf("%s: %w", MetaInput, err)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("pose: load %s: %w", path, err)

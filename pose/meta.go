@@ -45,6 +45,16 @@ const (
 // HeatmapStride is input size / heatmap size.
 const HeatmapStride = 4
 
+// MaxInputSide bounds each side of the input a checkpoint may record.
+// Top-down crops are at most 384×288 in SimpleBaseline; a corrupt size
+// would have every crop allocate gigabytes.
+const MaxInputSide = 1024
+
+// MaxSigma bounds the recorded σ (heatmap cells): the widest heatmap,
+// MaxInputSide/HeatmapStride cells. DARK decoding allocates a kernel of
+// 5σ+1 taps.
+const MaxSigma = MaxInputSide / HeatmapStride
+
 // DefaultBoxPadding is SimpleBaseline's box enlargement (coco.BoxPadding).
 const DefaultBoxPadding = 1.25
 
@@ -112,8 +122,8 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 		hs, ws, ok := strings.Cut(s, "x")
 		h, err1 := strconv.Atoi(hs)
 		w, err2 := strconv.Atoi(ws)
-		if !ok || err1 != nil || err2 != nil || h < 1 || w < 1 {
-			return Meta{}, fmt.Errorf("%s %q: want HxW", MetaInput, s)
+		if !ok || err1 != nil || err2 != nil || h < 1 || w < 1 || h > MaxInputSide || w > MaxInputSide {
+			return Meta{}, fmt.Errorf("%s %q: want HxW with sides in [1, %d]", MetaInput, s, MaxInputSide)
 		}
 		m.InputH, m.InputW = h, w
 	}
@@ -125,8 +135,8 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 	}
 	if s := md[MetaSigma]; s != "" {
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(v > 0) || math.IsInf(v, 0) {
-			return Meta{}, fmt.Errorf("%s %q: want a positive number", MetaSigma, s)
+		if err != nil || !(v > 0 && v <= MaxSigma) {
+			return Meta{}, fmt.Errorf("%s %q: want a number in (0, %d]", MetaSigma, s, MaxSigma)
 		}
 		m.Sigma = v
 	}
@@ -146,6 +156,7 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 	}
 	if s, ok := md[MetaFlipPairs]; ok {
 		m.FlipPairs = nil
+		paired := make([]bool, k) // FlipBack swaps each keypoint with one partner
 		for _, p := range strings.Split(s, ",") {
 			if p == "" {
 				continue
@@ -156,6 +167,10 @@ func decodeMeta(md map[string]string, k int) (Meta, error) {
 			if !ok || err1 != nil || err2 != nil || a < 0 || b < 0 || a >= k || b >= k || a == b {
 				return Meta{}, fmt.Errorf("%s: bad pair %q for %d keypoints", MetaFlipPairs, p, k)
 			}
+			if paired[a] || paired[b] {
+				return Meta{}, fmt.Errorf("%s: pair %q reuses a keypoint of another pair", MetaFlipPairs, p)
+			}
+			paired[a], paired[b] = true, true
 			m.FlipPairs = append(m.FlipPairs, [2]int{a, b})
 		}
 	}

@@ -1,7 +1,9 @@
 package pose
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -127,6 +129,17 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "7", tf.Metadata["epoch"])
 	assert.Equal(t, tinyArch, tf.Metadata[MetaArch])
+
+	// The same file from memory, whole and cut short.
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	dec, err := Decode(bytes.NewReader(b), "in memory")
+	require.NoError(t, err)
+	assert.Equal(t, m.Meta, dec.Meta)
+	nntest.AssertClose(t, want, dec.Forward(x), 0, "heatmaps after Decode")
+	_, err = Decode(bytes.NewReader(b[:len(b)-1]), "in memory")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "pose: load in memory:")
 }
 
 func TestLoadWeightsArchMismatch(t *testing.T) {
@@ -158,6 +171,10 @@ func TestLoadErrors(t *testing.T) {
 		{MetaDecode, "soft-argmax", `dypose.decode "soft-argmax"`},
 		{MetaSigma, "-2", `dypose.sigma "-2"`},
 		{MetaPadding, "0", `dypose.box_padding "0"`},
+		{MetaInput, "100000x100000", `dypose.input "100000x100000"`},
+		{MetaSigma, "1e10", `dypose.sigma "1e10"`},
+		{MetaFlipPairs, "1-2,2-3", `dypose.flip_pairs: pair "2-3"`},
+		{MetaArch, tinyArch + "-k1000000000", `dypose.arch: pose: architecture`},
 	} {
 		path := filepath.Join(dir, "bad-meta.safetensors")
 		md := map[string]string{MetaArch: tinyArch, tc.key: tc.value}
@@ -185,6 +202,7 @@ func TestLoadErrors(t *testing.T) {
 	_, err = Load(latPath)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), latPath)
+	assert.Contains(t, err.Error(), MetaInput)
 	assert.Contains(t, err.Error(), "multiples of 32")
 }
 
