@@ -8,13 +8,13 @@ import (
 
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
-	"github.com/dypose/dypose/pose"
+	"github.com/dypose/dypose/models"
 )
 
 // A Go service's whole pipeline: a person detector, the bundled model, and
 // one Estimator reused for every frame.
 func Example() {
-	model, err := pose.Load("../models/mnv3-small-dyrelu-c-synth.safetensors")
+	model, err := models.Synth() // or pose.Load("your-coco-model.safetensors")
 	if err != nil {
 		log.Fatal(err)
 	}

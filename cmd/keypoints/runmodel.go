@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dypose/dypose/detect"
 	"github.com/dypose/dypose/infer"
+	"github.com/dypose/dypose/models"
 	"github.com/dypose/dypose/pose"
 	"github.com/dypose/dypose/track"
 )
@@ -90,13 +90,13 @@ func trackerOptions(smooth bool) track.TrackerOptions {
 }
 
 // defaultModel is the bundled model, trained on the synthetic set.
-const defaultModel = "models/mnv3-small-dyrelu-c-synth.safetensors"
+const defaultModel = models.SynthPath
 
 // poseFlags are the flags every inference command shares: the model and
 // where person boxes come from.
 func poseFlags(model, detector *string, wholeImage *bool, boxPadding *float64) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors)", Destination: model},
+		&cli.StringFlag{Name: "model", Value: defaultModel, Usage: "model checkpoint (safetensors); the default, the bundled model, is also built into the binary", Destination: model},
 		&cli.StringFlag{Name: "detector", Value: "hog", Usage: "person detector: hog or onnx:PATH", Destination: detector},
 		&cli.BoolFlag{Name: "whole-image", Usage: "one person per frame: the whole image", Destination: wholeImage},
 		boxPaddingFlag(boxPadding),
@@ -125,18 +125,15 @@ func checkBoxPadding(v float64) error {
 	return nil
 }
 
-// loadModel loads a checkpoint; the bundled default is also looked up next
-// to the executable (bin/../models), so the binary works from any folder.
+// loadModel loads a checkpoint. The bundled default is read from
+// models/ when the working folder has it (a checkout, where it may have
+// just been retrained), else from the copy built into the binary, so the
+// binary works from any folder.
 func loadModel(path string) (*pose.Model, error) {
-	if _, err := os.Stat(path); err != nil && path == defaultModel {
-		if exe, e := os.Executable(); e == nil {
-			alt := filepath.Join(filepath.Dir(exe), "..", defaultModel)
-			if _, e := os.Stat(alt); e == nil {
-				path = alt
-			}
-		}
-	}
 	if _, err := os.Stat(path); err != nil {
+		if path == defaultModel {
+			return models.Synth()
+		}
 		return nil, fmt.Errorf("model %s: %w (pass --model FILE)", path, err)
 	}
 	m, err := pose.Load(path)
