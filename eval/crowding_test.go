@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -84,6 +85,37 @@ func TestByPeople(t *testing.T) {
 	assert.ErrorContains(t, err, "largest group 0")
 	_, err = ByPeople(gt, append(res, exact(9, 100, 0.9)), p, 2)
 	assert.ErrorContains(t, err, "image_id 9", "a result on an image the ground truth lacks")
+}
+
+// TestByPeopleAreaSource: whether areas come from bboxes is decided by the
+// first result of the whole list, not by a group's first result. Here it
+// has none, so the far, best-scored detection on image 2 has its
+// keypoints' area, 1, and is ignored in area range large; its bbox would
+// make it a false positive there, ranked above the true one.
+func TestByPeopleAreaSource(t *testing.T) {
+	gt, err := ParseGroundTruth([]byte(crowdingGT))
+	require.NoError(t, err)
+	p := DefaultParams()
+	p.Sigmas, err = gt.Sigmas()
+	require.NoError(t, err)
+	res := []Result{
+		{ImageID: 1, CategoryID: 1, Score: 0.9, Keypoints: []float64{100, 100, 1, 100, 300, 1}},
+		{ImageID: 2, CategoryID: 1, Score: 0.8, Keypoints: []float64{100, 100, 1, 100, 300, 1}, Bbox: []float64{90, 90, 20, 220}},
+		{ImageID: 2, CategoryID: 1, Score: 0.95, Keypoints: []float64{400, 100, 1, 401, 101, 1}, Bbox: []float64{0, 0, 1e3, 1e3}},
+	}
+	groups, err := ByPeople(gt, res, p, 2)
+	require.NoError(t, err)
+	noBbox := slices.Clone(res)
+	for i := range noBbox {
+		noBbox[i].Bbox = nil
+	}
+	want, err := ByPeople(gt, noBbox, p, 2)
+	require.NoError(t, err)
+	require.Len(t, groups, 2)
+	require.Len(t, want, 2)
+	for i := range want {
+		assert.InDeltaSlice(t, want[i].Summary.Stats[:], groups[i].Summary.Stats[:], 0, "group %s", want[i].Label())
+	}
 }
 
 func TestSubset(t *testing.T) {

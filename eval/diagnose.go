@@ -77,13 +77,10 @@ func (e *evaluator) diagnosis(evals []*imgEval) *ErrorSummary {
 	for j := range d.Keypoints {
 		d.Keypoints[j].Name = names[j]
 	}
-	for slot, ev := range evals {
-		if ev == nil {
-			continue
-		}
+	for i, ev := range evals {
 		d.People += ev.npig[e.pkArea]
 		d.Unmatched += ev.npig[e.pkArea] - len(ev.diagPairs)
-		gts := e.gts[slot]
+		gts := e.cells[i].gts
 		for _, pr := range ev.diagPairs {
 			dt := e.res[pr[0]].Keypoints
 			g := &e.gt.Annotations[pr[1]]

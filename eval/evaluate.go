@@ -17,9 +17,8 @@ const (
 	// unmatched and outside the area range)
 )
 
-// imgEval is the evaluation of one (category, image): pycocotools'
-// evaluateImg for every area range at once. A nil *imgEval is its None
-// (no ground truth and no detection).
+// imgEval is the evaluation of one (category, image) cell: pycocotools'
+// evaluateImg for every area range at once.
 type imgEval struct {
 	scores []float64 // D detection scores, highest first (D <= MaxDets)
 	flags  []uint8   // [A][T][D] flagTP / flagFP
@@ -33,17 +32,28 @@ type imgEval struct {
 
 // evaluator holds the ground truth and results grouped by (category, image).
 type evaluator struct {
-	gt      *GroundTruth
-	res     []Result
-	p       Params
-	vars    []float64
-	imgIDs  []int64   // sorted unique image ids
-	catIDs  []int64   // sorted unique category ids
-	gts     [][]int32 // [cat*nImg+img] annotation indices, file order
-	dts     [][]int32 // [cat*nImg+img] result indices, file order
+	gt     *GroundTruth
+	res    []Result
+	p      Params
+	vars   []float64
+	imgIDs []int64 // sorted unique image ids
+	catIDs []int64 // sorted unique category ids
+	// cells are the (category, image) pairs that hold a ground truth or a
+	// result, by category then image. The other pairs evaluate to nothing
+	// (pycocotools' None), and leaving them out keeps memory linear in the
+	// input when a file lists many images and many categories.
+	cells   []cell
 	dtArea  []float64 // per result, as loadRes derives it
 	skipped int       // results whose category is not in the ground truth
 	pkArea  int       // area-range index of the per-keypoint statistics
+}
+
+// cell is one (category, image) pair: indices into catIDs and imgIDs, and
+// its annotations and results (indices into gt.Annotations and res, file
+// order).
+type cell struct {
+	cat, img int
+	gts, dts []int32
 }
 
 // Evaluate runs COCO keypoint evaluation of results against gt with
@@ -89,8 +99,16 @@ func (e *evaluator) index() error {
 		catIdx[id] = i
 	}
 	nImg := len(e.imgIDs)
-	e.gts = make([][]int32, len(e.catIDs)*nImg)
-	e.dts = make([][]int32, len(e.catIDs)*nImg)
+	cellAt := make(map[int]int) // c*nImg+ii → index in e.cells
+	cellOf := func(c, ii int) int {
+		n, ok := cellAt[c*nImg+ii]
+		if !ok {
+			n = len(e.cells)
+			cellAt[c*nImg+ii] = n
+			e.cells = append(e.cells, cell{cat: c, img: ii})
+		}
+		return n
+	}
 	k := len(e.p.Sigmas)
 	for i := range e.gt.Annotations {
 		a := &e.gt.Annotations[i]
@@ -106,7 +124,8 @@ func (e *evaluator) index() error {
 			}
 			return fmt.Errorf("%sannotation id %d: %d keypoint values, want %d (%d sigmas)", where, a.ID, len(a.Keypoints), 3*k, k)
 		}
-		e.gts[c*nImg+ii] = append(e.gts[c*nImg+ii], int32(i))
+		n := cellOf(c, ii)
+		e.cells[n].gts = append(e.cells[n].gts, int32(i))
 	}
 	useBbox := len(e.res) > 0 && len(e.res[0].Bbox) > 0
 	e.dtArea = make([]float64, len(e.res))
@@ -119,8 +138,10 @@ func (e *evaluator) index() error {
 			continue
 		}
 		ii := imgIdx[r.ImageID] // present: CheckResults passed
-		e.dts[c*nImg+ii] = append(e.dts[c*nImg+ii], int32(i))
+		n := cellOf(c, ii)
+		e.cells[n].dts = append(e.cells[n].dts, int32(i))
 	}
+	slices.SortFunc(e.cells, func(a, b cell) int { return cmp.Or(cmp.Compare(a.cat, b.cat), cmp.Compare(a.img, b.img)) })
 	e.pkArea = 0
 	for a, r := range e.p.AreaRanges {
 		if r.Label == "all" {
@@ -141,18 +162,15 @@ func uniqueSorted(n int, id func(int) int64) []int64 {
 	return slices.Compact(v)
 }
 
-// evaluateAll evaluates every (category, image), images split across
-// goroutines; each writes only its own images' slots.
+// evaluateAll evaluates every cell (evals[i] is e.cells[i]'s), cells split
+// across goroutines; each writes only its own cells' entries.
 func (e *evaluator) evaluateAll() []*imgEval {
-	nImg := len(e.imgIDs)
-	evals := make([]*imgEval, len(e.catIDs)*nImg)
-	const minImagesPerWorker = 64
-	parallel.For(nImg, minImagesPerWorker, func(lo, hi int) {
+	evals := make([]*imgEval, len(e.cells))
+	const minCellsPerWorker = 64
+	parallel.For(len(e.cells), minCellsPerWorker, func(lo, hi int) {
 		var w workspace
-		for c := range e.catIDs {
-			for i := lo; i < hi; i++ {
-				evals[c*nImg+i] = e.evaluateImg(&w, c*nImg+i)
-			}
+		for i := lo; i < hi; i++ {
+			evals[i] = e.evaluateImg(&w, &e.cells[i])
 		}
 	})
 	return evals
@@ -172,11 +190,11 @@ type workspace struct {
 	dtPos []int  // position in gts of the matched ground truth
 }
 
-// sortedDets returns the image's detections sorted by score, highest
-// first, ties kept in file order (numpy's stable mergesort on -score), and
-// cut to MaxDets.
-func (e *evaluator) sortedDets(w *workspace, slot int) []int32 {
-	w.order = append(w.order[:0], e.dts[slot]...)
+// sortedDets returns detections dts sorted by score, highest first, ties
+// kept in file order (numpy's stable mergesort on -score), and cut to
+// MaxDets.
+func (e *evaluator) sortedDets(w *workspace, dts []int32) []int32 {
+	w.order = append(w.order[:0], dts...)
 	slices.SortStableFunc(w.order, func(a, b int32) int {
 		return cmp.Compare(e.res[b].Score, e.res[a].Score)
 	})
@@ -205,13 +223,10 @@ func (e *evaluator) oksMatrix(w *workspace, dts, gts []int32) []float64 {
 }
 
 // evaluateImg is pycocotools' computeOks + evaluateImg for one (category,
-// image) and every area range.
-func (e *evaluator) evaluateImg(w *workspace, slot int) *imgEval {
-	gts := e.gts[slot]
-	if len(gts) == 0 && len(e.dts[slot]) == 0 {
-		return nil
-	}
-	dts := e.sortedDets(w, slot)
+// image) cell and every area range.
+func (e *evaluator) evaluateImg(w *workspace, c *cell) *imgEval {
+	gts := c.gts
+	dts := e.sortedDets(w, c.dts)
 	G, D := len(gts), len(dts)
 	T, A := len(e.p.OKSThresholds), len(e.p.AreaRanges)
 	var ious []float64
@@ -357,22 +372,20 @@ func (e *evaluator) accumulate(evals []*imgEval) *Summary {
 		Precision:      filled(T*R*K*A, -1),
 		Recall:         filled(T*K*A, -1),
 	}
-	nImg := len(e.imgIDs)
 	var (
 		scores []float64
 		order  []int
 		rc, pr []float64
 	)
-	for k := range K {
-		E := make([]*imgEval, 0, nImg)
-		for _, ev := range evals[k*nImg : (k+1)*nImg] {
-			if ev != nil {
-				E = append(E, ev)
-			}
+	// A category's cells are consecutive, in image order: pycocotools'
+	// concatenation order, which breaks score ties.
+	for lo, hi := 0, 0; lo < len(evals); lo = hi {
+		k := e.cells[lo].cat
+		hi = lo + 1
+		for hi < len(evals) && e.cells[hi].cat == k {
+			hi++
 		}
-		if len(E) == 0 {
-			continue
-		}
+		E := evals[lo:hi]
 		scores = scores[:0]
 		for _, ev := range E {
 			scores = append(scores, ev.scores...)
@@ -466,9 +479,6 @@ func (e *evaluator) perKeypoint(evals []*imgEval) []KeypointStat {
 		stats[j].Name = names[j]
 	}
 	for _, ev := range evals {
-		if ev == nil {
-			continue
-		}
 		for _, pr := range ev.pairs {
 			dt := e.res[pr[0]].Keypoints
 			g := &e.gt.Annotations[pr[1]]

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"os"
@@ -107,9 +108,12 @@ func TestEvaluateTinyIntermediates(t *testing.T) {
 		require.True(t, ok)
 		c, ok := slices.BinarySearch(e.catIDs, m.CategoryID)
 		require.True(t, ok)
-		slot := c*len(e.imgIDs) + i
-		dts := e.sortedDets(&w, slot)
-		gts := e.gts[slot]
+		n, ok := slices.BinarySearchFunc(e.cells, [2]int{c, i}, func(x cell, ci [2]int) int {
+			return cmp.Or(cmp.Compare(x.cat, ci[0]), cmp.Compare(x.img, ci[1]))
+		})
+		require.True(t, ok, "image %d has a cell", m.ImageID)
+		dts := e.sortedDets(&w, e.cells[n].dts)
+		gts := e.cells[n].gts
 		got := e.oksMatrix(&w, dts, gts)
 		require.Len(t, m.Matrix, len(dts))
 		for r, row := range m.Matrix {

@@ -149,17 +149,24 @@ func ParseGroundTruth(data []byte) (*GroundTruth, error) {
 			return nil, fmt.Errorf("category %d: %d sigmas for %d keypoints", *c.ID, len(c.Sigmas), len(c.Keypoints))
 		}
 		for j, s := range c.Sigmas {
-			if !(s > 0) || math.IsInf(s, 0) {
-				return nil, fmt.Errorf("category %d: sigma %d is %v, want a finite value > 0", *c.ID, j, s)
+			if err := checkSigma(j, s); err != nil {
+				return nil, fmt.Errorf("category %d: %w", *c.ID, err)
 			}
 		}
 		gt.Categories[i] = Category{ID: *c.ID, Name: c.Name, Keypoints: c.Keypoints, Skeleton: c.Skeleton, Sigmas: c.Sigmas}
 		gt.catSet[*c.ID] = struct{}{}
 	}
+	annIndex := make(map[int64]int, len(raw.Annotations))
 	for i, a := range raw.Annotations {
 		if a.ID == nil || a.ImageID == nil || a.CategoryID == nil {
 			return nil, fmt.Errorf("annotations[%d]: id, image_id and category_id are required", i)
 		}
+		// pycocotools indexes annotations by id, so a repeated id would
+		// evaluate the last of them in place of the others.
+		if j, dup := annIndex[*a.ID]; dup {
+			return nil, fmt.Errorf("annotation id %d repeated (annotations[%d] and annotations[%d])", *a.ID, j, i)
+		}
+		annIndex[*a.ID] = i
 		ann := Annotation{ID: *a.ID, ImageID: *a.ImageID, CategoryID: *a.CategoryID, Keypoints: a.Keypoints, IsCrowd: bool(a.IsCrowd)}
 		if !gt.HasImage(ann.ImageID) || !gt.HasCategory(ann.CategoryID) {
 			// Never evaluated (pycocotools filters by image and category

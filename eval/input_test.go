@@ -1,8 +1,11 @@
 package eval
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -47,8 +50,14 @@ func TestLoadGroundTruthErrors(t *testing.T) {
 			wantErr: []string{"annotation id 7", "2 keypoint values"}},
 		{name: "overflowing number", json: `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "keypoints": [1,1,2], "num_keypoints": 1, "area": 1e999, "bbox": [0,0,1,1]}]}`,
 			wantErr: []string{"gt.json", "1e999"}},
+		{name: "sigma squared underflows", json: `{"categories": [{"id": 1, "keypoints": ["a"], "sigmas": [1e-200]}]}`,
+			wantErr: []string{"category 1: sigma 0 is 1e-200", "(2·sigma)² finite and non-zero"}},
+		{name: "sigma squared overflows", json: `{"categories": [{"id": 2, "sigmas": [0.1, 1e160]}]}`,
+			wantErr: []string{"category 2: sigma 1 is 1e+160"}},
 		{name: "sigmas disagree with keypoints", json: `{"categories": [{"id": 1, "keypoints": ["a", "b"], "sigmas": [0.1]}]}`,
 			wantErr: []string{"1 sigmas for 2 keypoints"}},
+		{name: "repeated id", json: `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "keypoints": [1,1,2], "num_keypoints": 1, "area": 1, "bbox": [0,0,1,1]}, {"id": 7, "image_id": 1, "category_id": 1, "keypoints": [3,3,2], "num_keypoints": 1, "area": 1, "bbox": [0,0,3,3]}]}`,
+			wantErr: []string{"gt.json", "annotation id 7 repeated", "annotations[0] and annotations[1]"}},
 		{name: "bad iscrowd", json: `{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 7, "image_id": 1, "category_id": 1, "iscrowd": "yes"}]}`,
 			wantErr: []string{"iscrowd"}},
 	}
@@ -150,6 +159,10 @@ func TestEvaluateErrors(t *testing.T) {
 			p.Sigmas = nil
 			return r
 		}, wantErr: "no keypoint sigmas"},
+		{name: "sigma squared underflows", mutate: func(p *Params, r []Result) []Result {
+			p.Sigmas = []float64{0.5, 1e-170}
+			return r
+		}, wantErr: "eval: params: sigma 1 is 1e-170"},
 		{name: "zero max dets", mutate: func(p *Params, r []Result) []Result {
 			p.MaxDets = 0
 			return r
@@ -242,4 +255,38 @@ func TestGroundTruthSigmas(t *testing.T) {
 			assert.InDeltaSlice(t, tt.want, got, 0)
 		})
 	}
+}
+
+// TestEvaluateManyEmptyCells: a ground truth listing many images and many
+// categories, with few annotations, costs memory in proportion to the file,
+// not to images × categories (which pycocotools' layout would suggest: a
+// 240 kB file of 10,000 of each once took gigabytes).
+func TestEvaluateManyEmptyCells(t *testing.T) {
+	const nImg, nCat = 20000, 50
+	var b strings.Builder
+	b.WriteString(`{"images": [`)
+	for i := range nImg {
+		fmt.Fprintf(&b, `{"id": %d},`, i)
+	}
+	b.WriteString(`{"id": -1}], "categories": [`)
+	for c := range nCat {
+		fmt.Fprintf(&b, `{"id": %d, "keypoints": ["a", "b"], "sigmas": [0.5, 0.5]},`, c)
+	}
+	b.WriteString(`{"id": -1, "keypoints": ["a", "b"], "sigmas": [0.5, 0.5]}], "annotations": [
+	 {"id": 1, "image_id": 7, "category_id": 3, "keypoints": [10, 10, 2, 20, 20, 2], "num_keypoints": 2, "area": 100, "bbox": [5, 5, 20, 20]}]}`)
+	gt, err := ParseGroundTruth([]byte(b.String()))
+	require.NoError(t, err)
+	p := DefaultParams()
+	p.Sigmas = []float64{0.5, 0.5}
+	res := []Result{{ImageID: 7, CategoryID: 3, Keypoints: []float64{10, 10, 1, 20, 20, 1}, Score: 1}}
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	s, err := Evaluate(gt, res, p)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	assert.InDelta(t, 1, s.Stats[0], 1e-15)
+	// Precision alone is 10×101×51×3 floats, 1.2 MB; one pointer per
+	// (category, image) pair would be 8 MB more.
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "bytes allocated")
 }

@@ -93,9 +93,20 @@ func (p *Params) validate() error {
 		return fmt.Errorf("eval: params: no area ranges")
 	}
 	for i, s := range p.Sigmas {
-		if !(s > 0) || math.IsInf(s, 0) {
-			return fmt.Errorf("eval: params: sigma %d is %v, want a finite value > 0", i, s)
+		if err := checkSigma(i, s); err != nil {
+			return fmt.Errorf("eval: params: %w", err)
 		}
+	}
+	return nil
+}
+
+// checkSigma reports a sigma OKS cannot use. OKS divides by (2σ)², so that
+// must be finite and non-zero: a σ whose square overflows (σ > ~6.7e153) or
+// underflows to 0 (σ < ~8e-163) would make similarities NaN.
+func checkSigma(i int, s float64) error {
+	d := s * 2 // as oksVars computes it
+	if v := d * d; !(s > 0) || v == 0 || math.IsInf(v, 0) {
+		return fmt.Errorf("sigma %d is %v, want a value > 0 with (2·sigma)² finite and non-zero", i, s)
 	}
 	return nil
 }

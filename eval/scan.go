@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"bytes"
 	"strconv"
 )
 
@@ -100,6 +101,9 @@ func (s *scanner) result() (Result, bool) {
 			case "bbox":
 				r.Bbox, ok = s.floats()
 			default:
+				if foldsToField(key) {
+					return r, false // encoding/json would set the field: let it
+				}
 				ok = s.skip(0)
 			}
 			if !ok {
@@ -115,6 +119,22 @@ func (s *scanner) result() (Result, bool) {
 		}
 	}
 	return r, have[0] && have[1] && have[2] && have[3]
+}
+
+// resultFields are the keys result decodes.
+var resultFields = [...]string{"image_id", "category_id", "keypoints", "score", "bbox"}
+
+// foldsToField reports whether key, not itself a field name, matches one
+// case-insensitively ("Score", "IMAGE_ID"): encoding/json decodes such a
+// key into the field (the last of them wins), so the fast path must step
+// aside to give the same result.
+func foldsToField(key []byte) bool {
+	for _, f := range resultFields {
+		if bytes.EqualFold(key, []byte(f)) {
+			return true
+		}
+	}
+	return false
 }
 
 // str returns the bytes of a string without escapes.

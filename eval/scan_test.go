@@ -29,6 +29,7 @@ func TestFastResultsMatchesEncodingJSON(t *testing.T) {
 		{name: "null score", json: `[{"image_id":1,"category_id":1,"keypoints":[1,2,3],"score":null}]`},
 		{name: "float image id", json: `[{"image_id":1.0,"category_id":1,"keypoints":[1,2,3],"score":1}]`},
 		{name: "escaped key", json: `[{"image\u005fid":1,"category_id":1,"keypoints":[1,2,3],"score":1}]`},
+		{name: "key in other case", json: `[{"image_id":1,"category_id":1,"keypoints":[1,2,3],"score":1,"Score":0.5}]`},
 		{name: "overflow", json: `[{"image_id":1,"category_id":1,"keypoints":[1e999,2,3],"score":1}]`},
 		{name: "leading plus", json: `[{"image_id":1,"category_id":1,"keypoints":[+1,2,3],"score":1}]`},
 		{name: "missing score", json: `[{"image_id":1,"category_id":1,"keypoints":[1,2,3]}]`},
