@@ -79,11 +79,11 @@ func Train(ctx context.Context, cfg Config, o Options) (*Result, error) {
 	if err := checkWritable(cfg.Out); err != nil {
 		return nil, err
 	}
-	trainSplit, err := FindSplit(cfg.Data, "train")
+	trainSplit, err := coco.FindSplit(cfg.Data, "train")
 	if err != nil {
 		return nil, err
 	}
-	valSplit, err := FindSplit(cfg.Data, "val")
+	valSplit, err := coco.FindSplit(cfg.Data, "val")
 	if err != nil {
 		return nil, err
 	}

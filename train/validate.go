@@ -29,7 +29,7 @@ type Validator struct {
 }
 
 // NewValidator loads sp's annotations for validation.
-func NewValidator(sp Split, g coco.Geometry, batch, workers int, flip bool) (*Validator, error) {
+func NewValidator(sp coco.Split, g coco.Geometry, batch, workers int, flip bool) (*Validator, error) {
 	_, samples, err := loadSamples(sp, g)
 	if err != nil {
 		return nil, err
@@ -152,7 +152,7 @@ func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int
 	if err != nil {
 		return nil, pose.HyperUnits{}, fmt.Errorf("train: evaluate: %w", err)
 	}
-	sp, err := FindSplit(dataDir, "val")
+	sp, err := coco.FindSplit(dataDir, "val")
 	if err != nil {
 		return nil, pose.HyperUnits{}, err
 	}

@@ -16,7 +16,7 @@ import (
 // exactly 1); shifting the heatmaps by a few cells must ruin it.
 func TestValidatorGeometry(t *testing.T) {
 	data := tinyData(t, 1, 6)
-	sp, err := FindSplit(data, "val")
+	sp, err := coco.FindSplit(data, "val")
 	require.NoError(t, err)
 	g := coco.Geometry{InputW: 96, InputH: 128, HeatmapW: 24, HeatmapH: 32, Sigma: 2, BoxPadding: coco.BoxPadding}
 	v, err := NewValidator(sp, g, 4, 2, false)

@@ -7,7 +7,6 @@ import (
 
 	"github.com/dypose/dypose/coco"
 	"github.com/dypose/dypose/pose"
-	"github.com/dypose/dypose/train"
 )
 
 // newDataCmd builds `keypoints data`, whose `show` subcommand writes what the
@@ -53,7 +52,7 @@ func newDataCmd() *cli.Command {
 			case dir != "" && (opt.Annotations != "" || opt.Images != ""):
 				return fmt.Errorf("data show: --data or --ann with --images, not both")
 			case dir != "":
-				sp, err := train.FindSplit(dir, c.String(split.Name))
+				sp, err := coco.FindSplit(dir, c.String(split.Name))
 				if err != nil {
 					return fmt.Errorf("data show: %w", err)
 				}

@@ -14,7 +14,6 @@ import (
 	"github.com/dypose/dypose/eval"
 	"github.com/dypose/dypose/internal/atomicfile"
 	"github.com/dypose/dypose/pose"
-	"github.com/dypose/dypose/train"
 )
 
 // modelEvalOptions are the settings of `keypoints eval --model --data`.
@@ -40,7 +39,7 @@ func runModelEval(ctx context.Context, stderr io.Writer, o modelEvalOptions) (gt
 	if err := o.check(); err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
-	sp, err := train.FindSplit(o.Data, "val")
+	sp, err := coco.FindSplit(o.Data, "val")
 	if err != nil {
 		return "", fmt.Errorf("eval: %w", err)
 	}
