@@ -107,7 +107,9 @@ func Augment(rng *rand.Rand, s Sample, width int, kp KeypointInfo, aug Augmentat
 // halfBody is SimpleBaseline's half_body_transform: keep the upper joints
 // (if N(0,1) < 0.5 and more than 2 are labelled) or else the lower ones (if
 // more than 2, else the upper), and box them with HalfBodyPadding. The
-// N(0,1) < 0.5 test (about 69 % upper) is the original's, kept as is.
+// N(0,1) < 0.5 test (about 69 % upper) is the original's, kept as is. ok is
+// false, and the full box is kept, when fewer than 2 joints are kept or all
+// of them are one point (the original would crop at scale 0).
 func halfBody(rng *rand.Rand, joints [][3]float32, upper []bool, aspect float64) (center, scale [2]float64, ok bool) {
 	var nUp, nLow int
 	for i, j := range joints {
@@ -144,6 +146,9 @@ func halfBody(rng *rand.Rand, joints [][3]float32, upper []bool, aspect float64)
 	}
 	center = [2]float64{sx / float64(n), sy / float64(n)}
 	w, h := maxX-minX, maxY-minY
+	if w == 0 && h == 0 {
+		return center, scale, false // the joints are one point: no box to crop
+	}
 	if w > aspect*h {
 		h = w / aspect
 	} else if w < aspect*h {

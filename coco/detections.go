@@ -1,7 +1,6 @@
 package coco
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,9 +26,19 @@ func LoadDetections(path string, scoreThr float64) ([]Detection, error) {
 		return nil, fmt.Errorf("coco: load detections: %w", err)
 	}
 	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("coco: load detections: %w", err)
+	}
+	return loadDetections(f, st.Size(), path, scoreThr)
+}
+
+// loadDetections is LoadDetections on the size bytes of an open file; name
+// is the path its errors give.
+func loadDetections(r io.ReaderAt, size int64, name string, scoreThr float64) ([]Detection, error) {
+	dec := json.NewDecoder(readBuffered(r, size))
 	var dets []Detection
-	err = decodeArray(dec, func() error {
+	err := decodeArray(dec, func() error {
 		var d struct {
 			ImageID    *int64    `json:"image_id"`
 			CategoryID int       `json:"category_id"`
@@ -65,12 +74,7 @@ func LoadDetections(path string, scoreThr float64) ([]Detection, error) {
 		}
 	}
 	if err != nil {
-		var pe *posError
-		if errors.As(err, &pe) {
-			line, col := lineCol(path, pe.offset)
-			return nil, fmt.Errorf("coco: %s:%d:%d (byte %d): %w", path, line, col, pe.offset, pe.err)
-		}
-		return nil, fmt.Errorf("coco: %s: %w", path, err)
+		return nil, fileError(r, name, err)
 	}
 	return dets, nil
 }

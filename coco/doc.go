@@ -41,8 +41,9 @@
 // message that starts with "coco: shape mismatch". Everything from outside
 // returns an error that names the file: malformed JSON with its line, column
 // and byte offset, a bad annotation with its id. While training, a sample
-// whose image is missing or cannot be decoded is skipped and counted
-// (Loader.Skipped) rather than stopping the run.
+// whose image is missing or cannot be decoded, or whose augmented box is
+// too small to crop, is skipped and counted (Loader.Skipped) rather than
+// stopping the run.
 //
 // # Example
 //

@@ -105,25 +105,53 @@ type (
 // stream-decodes the file, so memory grows with what is kept (images,
 // annotations without segmentation), not with the file size. Errors name
 // the file; malformed JSON also gives the line, column and byte offset; an
-// annotation with the wrong keypoint count or an unknown image or category
-// names the annotation id.
+// annotation with the wrong keypoint count, a keypoint visibility other than
+// 0, 1 or 2, or an unknown image or category names the annotation id. An
+// image without a positive width and height, or an image or category id
+// listed twice, is an error too.
 func Load(path string) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("coco: load annotations: %w", err)
 	}
 	defer f.Close()
-	ds, err := decodeDataset(bufio.NewReaderSize(f, 1<<20))
+	st, err := f.Stat()
 	if err != nil {
-		var pe *posError
-		if errors.As(err, &pe) {
-			line, col := lineCol(path, pe.offset)
-			return nil, fmt.Errorf("coco: %s:%d:%d (byte %d): %w", path, line, col, pe.offset, pe.err)
-		}
-		return nil, fmt.Errorf("coco: %s: %w", path, err)
+		return nil, fmt.Errorf("coco: load annotations: %w", err)
 	}
-	ds.Path = path
+	return load(f, st.Size(), path)
+}
+
+// load is Load on the size bytes of an open file; name is the path its
+// errors and the Dataset give.
+func load(r io.ReaderAt, size int64, name string) (*Dataset, error) {
+	ds, err := decodeDataset(readBuffered(r, size))
+	if err != nil {
+		return nil, fileError(r, name, err)
+	}
+	ds.Path = name
 	return ds, nil
+}
+
+// maxReadBuffer bounds the read buffer of a file: the decoder asks for a
+// few hundred bytes at a time, and the buffer turns that into large reads.
+const maxReadBuffer = 1 << 20
+
+// readBuffered reads the size bytes of r through a buffer of at most
+// maxReadBuffer (a small file gets one of its own size).
+func readBuffered(r io.ReaderAt, size int64) io.Reader {
+	return bufio.NewReaderSize(io.NewSectionReader(r, 0, size), int(min(size, maxReadBuffer)))
+}
+
+// fileError prefixes a decoding error with the file's name and, for a
+// posError, the line and column of its offset in r.
+func fileError(r io.ReaderAt, name string, err error) error {
+	var pe *posError
+	if errors.As(err, &pe) {
+		line, col := lineCol(r, pe.offset)
+		return fmt.Errorf("coco: %s:%d:%d (byte %d): %w", name, line, col, pe.offset, pe.err)
+	}
+	return fmt.Errorf("coco: %s: %w", name, err)
 }
 
 // posError is a decoding error at a byte offset of the input.
@@ -157,14 +185,9 @@ func at(dec *json.Decoder, err error) error {
 
 // lineCol converts a byte offset of the file into a 1-based line and column
 // by rescanning it; it runs only on the error path.
-func lineCol(path string, offset int64) (line, col int) {
+func lineCol(f io.ReaderAt, offset int64) (line, col int) {
 	line, col = 1, 1
-	f, err := os.Open(path)
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	r := bufio.NewReader(io.LimitReader(f, offset))
+	r := bufio.NewReader(io.NewSectionReader(f, 0, offset))
 	for {
 		b, err := r.ReadByte()
 		if err != nil {
@@ -202,8 +225,11 @@ func decodeDataset(r io.Reader) (*Dataset, error) {
 				if err := decodeValue(dec, &im); err != nil {
 					return err
 				}
-				if im.ID == nil {
+				switch {
+				case im.ID == nil:
 					return fmt.Errorf("image %d without an id", len(images))
+				case im.Width <= 0 || im.Height <= 0:
+					return fmt.Errorf("image %d (id %d): width %d, height %d, want positive", len(images), *im.ID, im.Width, im.Height)
 				}
 				images = append(images, im)
 				return nil
@@ -358,6 +384,9 @@ func buildDataset(images []jsonImage, anns []Annotation, rawKps [][]float32, cat
 		if err != nil {
 			return nil, fmt.Errorf("category %d (%s): %w", c.ID, c.Name, err)
 		}
+		if _, dup := catIndex[c.ID]; dup {
+			return nil, fmt.Errorf("category id %d appears twice", c.ID)
+		}
 		ds.Categories = append(ds.Categories, Category{ID: c.ID, Name: c.Name, Keypoints: kp})
 		catIndex[c.ID] = i
 		if !personSet && kp.K() > 0 {
@@ -385,6 +414,10 @@ func buildDataset(images []jsonImage, anns []Annotation, rawKps [][]float32, cat
 		if k > 0 {
 			a.Keypoints = make([][3]float32, k)
 			for j := range a.Keypoints {
+				if v := kps[3*j+2]; v != 0 && v != 1 && v != 2 {
+					return nil, fmt.Errorf("annotation %d: keypoint %d (%q) has visibility %v, want 0, 1 or 2",
+						a.ID, j, ds.Categories[ci].Keypoints.Names[j], v)
+				}
 				a.Keypoints[j] = [3]float32{kps[3*j], kps[3*j+1], kps[3*j+2]}
 			}
 		}

@@ -360,7 +360,11 @@ func (l *Loader) loadSample(w *loadWorker, idx, epoch int, meta *SampleMeta, img
 		view = Augment(rng, s, mat.Cols(), l.opt.Keypoints, *l.opt.Augment,
 			float64(g.InputW)/float64(g.InputH), meta.Joints)
 	}
-	t := AffineTransform(view.Center, view.Scale, view.Rot, g.InputW, g.InputH, false)
+	t, ok := cropTransform(view.Center, view.Scale, view.Rot, g.InputW, g.InputH)
+	if !ok {
+		return fmt.Errorf("coco: sample %d (annotation %d): no crop of the box at centre %v, scale %v, rotation %v°",
+			idx, s.AnnID, view.Center, view.Scale, view.Rot)
+	}
 	w.crop.Warp(img, mat, view.Transform(g.InputW, g.InputH))
 	if rng != nil {
 		if o, ok := drawOccluder(rng, *l.opt.Augment, g.InputW, g.InputH); ok {

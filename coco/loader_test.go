@@ -166,6 +166,28 @@ func TestLoaderSkipsBadSamples(t *testing.T) {
 	assert.Contains(t, first.Error(), "annotation 10", "the error names the annotation")
 }
 
+// A box too small to crop (here a scale below the precision of its
+// centre) is skipped with an error that names it, not a panic in a worker.
+func TestLoaderSkipsUncroppableBox(t *testing.T) {
+	samples, kp := tinySamples(t, 1)
+	s := samples[0]
+	s.Scale, s.AnnID = [2]float64{1e-300, 1e-300}, 100
+	samples = append(samples[:1], s)
+	l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 2, Workers: 1, Epochs: 1,
+		Geometry: coco.DefaultGeometry(), Keypoints: kp})
+	require.NoError(t, err)
+	defer l.Close()
+	b, err := l.Next(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, b.N)
+	assert.Equal(t, 1, b.Skipped)
+	l.Release(b)
+	_, first := l.Skipped()
+	require.Error(t, first)
+	assert.Contains(t, first.Error(), "annotation 100")
+	assert.Contains(t, first.Error(), "no crop")
+}
+
 func TestLoaderCancel(t *testing.T) {
 	samples, kp := tinySamples(t, 2)
 	l, err := coco.NewLoader(samples, coco.LoaderOptions{BatchSize: 2, Workers: 1, Buffers: 1,

@@ -65,9 +65,11 @@ func cleanBox(b [4]float64, width, height int) (box [4]float64, ok bool) {
 // AnnotationSamples returns the person instances to train on (or to evaluate
 // with ground-truth boxes), in file order: annotations of ds.Person with
 // iscrowd = 0, num_keypoints > 0, area > 0 and a box left after clipping to
-// the image, as SimpleBaseline and mmpose select them. imageDir is joined
-// with each image's file_name; inputW/inputH fix the aspect ratio and
-// padding enlarges the boxes (BoxToCenterScale).
+// the image, as SimpleBaseline and mmpose select them, and big enough to
+// crop in float64 (AffineTransform panics on a box below the precision of
+// its centre). imageDir is joined with each image's file_name;
+// inputW/inputH fix the aspect ratio and padding enlarges the boxes
+// (BoxToCenterScale).
 func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding float64) []Sample {
 	aspect := float64(inputW) / float64(inputH)
 	var out []Sample
@@ -81,6 +83,9 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding
 			continue
 		}
 		c, s := BoxToCenterScale(box, aspect, padding)
+		if _, ok := cropTransform(c, s, 0, inputW, inputH); !ok {
+			continue
+		}
 		out = append(out, Sample{
 			ImageID: a.ImageID, ImagePath: filepath.Join(imageDir, im.FileName), AnnID: a.ID,
 			Box: box, Center: c, Scale: s, Score: 1, Area: a.Area,
@@ -91,9 +96,10 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding
 }
 
 // DetectionSamples returns one sample per detector box of the person
-// category, in the order of dets; a box without an area is skipped (there
-// is nothing to crop). A box on an image that ds does not list is an error
-// (the detections belong to another split).
+// category, in the order of dets; a box without an area, or one that is not
+// finite or too small to crop in float64 (as in AnnotationSamples), is
+// skipped (there is nothing to crop). A box on an image that ds does not
+// list is an error (the detections belong to another split).
 func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, inputH int, padding float64) ([]Sample, error) {
 	aspect := float64(inputW) / float64(inputH)
 	var out []Sample
@@ -106,6 +112,9 @@ func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, in
 			return nil, fmt.Errorf("coco: detection %d: image id %d is not in %s", i, d.ImageID, ds.Path)
 		}
 		c, s := BoxToCenterScale(d.BBox, aspect, padding)
+		if _, ok := cropTransform(c, s, 0, inputW, inputH); !ok {
+			continue
+		}
 		out = append(out, Sample{
 			ImageID: d.ImageID, ImagePath: filepath.Join(imageDir, im.FileName),
 			Box: d.BBox, Center: c, Scale: s, Score: d.Score, Area: d.BBox[2] * d.BBox[3],

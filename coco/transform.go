@@ -24,8 +24,32 @@ func AffineTransform(center, scale [2]float64, rot float64, outW, outH int, inv 
 // rotated vector (0, −srcW/2), and a third point at 90° from the second —
 // and solves for the matrix that maps one triangle onto the other, which is
 // what cv::getAffineTransform computes (here in float64 without the
-// float32 rounding of the points).
+// float32 rounding of the points). It panics when the box has no extent in
+// float64, a zero scale for one.
 func AffineTransformShift(center, scale [2]float64, rot float64, shift [2]float64, outW, outH int, inv bool) Affine {
+	m, ok := affineTransform(center, scale, rot, shift, outW, outH, inv)
+	if !ok {
+		panic("coco: degenerate affine triangle (zero scale)")
+	}
+	return m
+}
+
+// cropTransform is AffineTransform(center, scale, rot, outW, outH, false)
+// for a box from outside: ok is false where there is no finite matrix, for
+// a box that is not finite or that has no extent left in float64 (a zero
+// or subnormal scale, or one below the precision of a far larger centre).
+// Where ok is true the inverse matrix is finite too.
+func cropTransform(center, scale [2]float64, rot float64, outW, outH int) (m Affine, ok bool) {
+	m, ok = affineTransform(center, scale, rot, [2]float64{}, outW, outH, false)
+	for _, v := range m {
+		ok = ok && !math.IsNaN(v) && !math.IsInf(v, 0)
+	}
+	return m, ok
+}
+
+// affineTransform is AffineTransformShift; ok is false, and m undefined,
+// where the source triangle is degenerate.
+func affineTransform(center, scale [2]float64, rot float64, shift [2]float64, outW, outH int, inv bool) (m Affine, ok bool) {
 	srcW := scale[0] * PixelStd
 	dstW, dstH := float64(outW), float64(outH)
 	sn, cs := math.Sincos(rot * math.Pi / 180)
@@ -52,28 +76,28 @@ func thirdPoint(a, b [2]float64) [2]float64 {
 
 // solveAffine returns the affine map that takes the three points of from to
 // those of to: M = D · S⁻¹ with S the 3×3 matrix of the source points in
-// homogeneous columns and D the 2×3 matrix of the destination points.
-func solveAffine(from, to [3][2]float64) Affine {
+// homogeneous columns and D the 2×3 matrix of the destination points. ok is
+// false when S is singular (det(S) = 0).
+func solveAffine(from, to [3][2]float64) (m Affine, ok bool) {
 	// S = [x0 x1 x2; y0 y1 y2; 1 1 1]; S⁻¹ = adj(S)/det(S).
 	x0, y0 := from[0][0], from[0][1]
 	x1, y1 := from[1][0], from[1][1]
 	x2, y2 := from[2][0], from[2][1]
 	det := x0*(y1-y2) - x1*(y0-y2) + x2*(y0-y1)
 	if det == 0 {
-		panic("coco: degenerate affine triangle (zero scale)")
+		return m, false
 	}
 	inv := [3][3]float64{
 		{(y1 - y2) / det, (x2 - x1) / det, (x1*y2 - x2*y1) / det},
 		{(y2 - y0) / det, (x0 - x2) / det, (x2*y0 - x0*y2) / det},
 		{(y0 - y1) / det, (x1 - x0) / det, (x0*y1 - x1*y0) / det},
 	}
-	var m Affine
 	for r := range 2 {
 		for c := range 3 {
 			m[3*r+c] = to[0][r]*inv[0][c] + to[1][r]*inv[1][c] + to[2][r]*inv[2][c]
 		}
 	}
-	return m
+	return m, true
 }
 
 // TransformPoint applies m to (x, y) (SimpleBaseline's affine_transform).

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,18 @@ const (
 	inputMultiple = 32
 )
 
+// Upper bounds of the sizes a config may ask for, far above any run's
+// (SimpleBaseline's largest input is 384×288, its batch 32 per GPU): they
+// keep the loaders' batch buffers, 2·workers of batch·3·H·W floats, in
+// sizes an int can hold, and the worker goroutines few. The input side and
+// σ are the bounds pose.Load accepts, so that every run's checkpoint loads.
+const (
+	maxInputSide = pose.MaxInputSide
+	maxBatch     = 4096
+	maxWorkers   = 256
+	maxSigma     = pose.MaxSigma
+)
+
 // Config is one training run. Every field has a CLI flag of the same name
 // (underscores become dashes) and its default, from Default, is
 // SimpleBaseline's COCO recipe as the DY-ReLU paper trains its keypoint
@@ -45,7 +58,7 @@ const (
 // 256×192 input and 64×48 heatmaps, 500 iterations of linear warm-up from
 // ratio 0.001.
 type Config struct {
-	Data string `json:"data" yaml:"data"` // COCO-layout folder (see FindSplit)
+	Data string `json:"data" yaml:"data"` // COCO-layout folder (see coco.FindSplit)
 	Arch string `json:"arch" yaml:"arch"` // pose.ParseArch name; mnv3-small-dyrelu-c
 	Out  string `json:"out" yaml:"out"`   // run directory
 
@@ -178,7 +191,18 @@ func LoadConfig(path string, base Config) (Config, error) {
 	if err != nil {
 		return base, fmt.Errorf("train: config: %w", err)
 	}
+	return parseConfig(data, path, base)
+}
+
+// parseConfig is LoadConfig on the file's contents, data; path gives the
+// format (by its extension) and names the file in errors.
+func parseConfig(data []byte, path string, base Config) (Config, error) {
+	var err error
 	cfg := base
+	// The JSON decoder fills a slice in place: give cfg its own, so that
+	// neither a file's values nor a failed decode reach base's.
+	cfg.Milestones = slices.Clone(base.Milestones)
+	cfg.JointWeights = slices.Clone(base.JointWeights)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".json":
 		dec := json.NewDecoder(bytes.NewReader(data))
@@ -206,8 +230,9 @@ func ParseInput(s string) (h, w int, err error) {
 			w, err = strconv.Atoi(ws)
 		}
 	}
-	if !ok || err != nil || h <= 0 || w <= 0 || h%inputMultiple != 0 || w%inputMultiple != 0 {
-		return 0, 0, fmt.Errorf("input size %q: want HxW, positive multiples of %d, the backbone's stride (e.g. 256x192)", s, inputMultiple)
+	if !ok || err != nil || h <= 0 || w <= 0 || h > maxInputSide || w > maxInputSide || h%inputMultiple != 0 || w%inputMultiple != 0 {
+		return 0, 0, fmt.Errorf("input size %q: want HxW, positive multiples of %d, the backbone's stride, up to %d (e.g. 256x192)",
+			s, inputMultiple, maxInputSide)
 	}
 	return h, w, nil
 }
@@ -230,7 +255,8 @@ func (c Config) Augmentation() coco.Augmentation {
 	return aug
 }
 
-// Validate reports a config that cannot run.
+// Validate reports a config that cannot run. Every number must be finite:
+// the checkpoint records the config as JSON, which has no NaN or ±Inf.
 func (c Config) Validate() error {
 	var bad []string
 	if c.Data == "" {
@@ -247,8 +273,10 @@ func (c Config) Validate() error {
 	}
 	if c.Batch <= 0 {
 		bad = append(bad, fmt.Sprintf("batch %d, want > 0", c.Batch))
+	} else if c.Batch > maxBatch {
+		bad = append(bad, fmt.Sprintf("batch %d, want at most %d", c.Batch, maxBatch))
 	}
-	if !(c.LR > 0) {
+	if !(c.LR > 0) || math.IsInf(c.LR, 0) {
 		bad = append(bad, fmt.Sprintf("lr %v, want > 0", c.LR))
 	}
 	if c.Optimizer != OptimizerAdam && c.Optimizer != OptimizerAdamW {
@@ -257,16 +285,17 @@ func (c Config) Validate() error {
 	if c.Schedule != ScheduleStep && c.Schedule != ScheduleCosine && c.Schedule != ScheduleCosineIter {
 		bad = append(bad, fmt.Sprintf("schedule %q, want %s, %s or %s", c.Schedule, ScheduleStep, ScheduleCosine, ScheduleCosineIter))
 	}
-	if c.WarmupIters < 0 || c.WarmupRatio < 0 || c.WarmupRatio > 1 {
+	if c.WarmupIters < 0 || !(c.WarmupRatio >= 0 && c.WarmupRatio <= 1) { // NaN too
 		bad = append(bad, fmt.Sprintf("warm-up %d iterations ratio %v, want ≥ 0 and ratio in [0, 1]", c.WarmupIters, c.WarmupRatio))
 	}
-	if !(c.MinLR >= 0) || (c.Schedule != ScheduleStep && c.MinLR > c.LR) {
+	if !(c.MinLR >= 0) || math.IsInf(c.MinLR, 0) || (c.Schedule != ScheduleStep && c.MinLR > c.LR) {
 		bad = append(bad, fmt.Sprintf("min_lr %v, want 0 to lr (%v)", c.MinLR, c.LR))
 	}
+	// Even a gamma the schedule does not use must be finite (see above).
+	if (c.Schedule == ScheduleStep && !(c.Gamma > 0)) || math.IsNaN(c.Gamma) || math.IsInf(c.Gamma, 0) {
+		bad = append(bad, fmt.Sprintf("gamma %v, want > 0 (finite off the step schedule)", c.Gamma))
+	}
 	if c.Schedule == ScheduleStep {
-		if !(c.Gamma > 0) {
-			bad = append(bad, fmt.Sprintf("gamma %v, want > 0", c.Gamma))
-		}
 		for _, m := range c.Milestones {
 			if m < 1 {
 				bad = append(bad, fmt.Sprintf("milestones %v, want epochs ≥ 1", c.Milestones))
@@ -278,9 +307,12 @@ func (c Config) Validate() error {
 		name string
 		v    float64
 	}{{"clip_norm", c.ClipNorm}, {"weight_decay", c.WeightDecay}, {"val_every", float64(c.ValEvery)}, {"workers", float64(c.Workers)}} {
-		if !(f.v >= 0) {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			bad = append(bad, fmt.Sprintf("%s %v, want ≥ 0", f.name, f.v))
 		}
+	}
+	if c.Workers > maxWorkers {
+		bad = append(bad, fmt.Sprintf("workers %d, want at most %d", c.Workers, maxWorkers))
 	}
 	if c.Batch > 0 && (c.Replicas < 0 || c.Replicas > c.Batch) {
 		bad = append(bad, fmt.Sprintf("replicas %d, want 0 to the batch size %d", c.Replicas, c.Batch))
@@ -294,7 +326,7 @@ func (c Config) Validate() error {
 	if c.OHKMFromEpoch < 0 || (c.OHKMFromEpoch > 1 && c.OHKMTopK == 0) || c.OHKMFromEpoch > c.Epochs {
 		bad = append(bad, fmt.Sprintf("ohkm_from_epoch %d, want 0 to the epochs (%d), and ohkm_topk > 0 when above 1", c.OHKMFromEpoch, c.Epochs))
 	}
-	if !(c.LossWeight > 0) {
+	if !(c.LossWeight > 0) || math.IsInf(c.LossWeight, 0) {
 		bad = append(bad, fmt.Sprintf("loss_weight %v, want > 0", c.LossWeight))
 	}
 	for i, w := range c.JointWeights {
@@ -303,16 +335,18 @@ func (c Config) Validate() error {
 			break
 		}
 	}
-	if c.ScaleFactor < 0 || c.ScaleFactor >= 1 || c.RotFactor < 0 || c.HalfBodyProb < 0 || c.HalfBodyProb > 1 {
+	if !(c.ScaleFactor >= 0 && c.ScaleFactor < 1) || !(c.RotFactor >= 0) || math.IsInf(c.RotFactor, 0) ||
+		!(c.HalfBodyProb >= 0 && c.HalfBodyProb <= 1) { // NaN too
 		bad = append(bad, fmt.Sprintf("augmentation scale_factor %v, rot_factor %v, half_body_prob %v: want scale_factor in [0, 1), rot_factor ≥ 0, half_body_prob in [0, 1]",
 			c.ScaleFactor, c.RotFactor, c.HalfBodyProb))
 	}
-	if !(c.OcclusionProb >= 0 && c.OcclusionProb <= 1) || (c.OcclusionProb > 0 && !(c.OcclusionSize > 0 && c.OcclusionSize <= 1)) {
-		bad = append(bad, fmt.Sprintf("augmentation occlusion_prob %v, occlusion_size %v: want occlusion_prob in [0, 1] and, when above 0, occlusion_size in (0, 1]",
+	if !(c.OcclusionProb >= 0 && c.OcclusionProb <= 1) || (c.OcclusionProb > 0 && !(c.OcclusionSize > 0 && c.OcclusionSize <= 1)) ||
+		math.IsNaN(c.OcclusionSize) || math.IsInf(c.OcclusionSize, 0) {
+		bad = append(bad, fmt.Sprintf("augmentation occlusion_prob %v, occlusion_size %v: want occlusion_prob in [0, 1] and occlusion_size finite, in (0, 1] when occlusion_prob is above 0",
 			c.OcclusionProb, c.OcclusionSize))
 	}
-	if !(c.Sigma > 0) {
-		bad = append(bad, fmt.Sprintf("sigma %v, want > 0", c.Sigma))
+	if !(c.Sigma > 0 && c.Sigma <= maxSigma) {
+		bad = append(bad, fmt.Sprintf("sigma %v, want > 0 and at most %d heatmap cells", c.Sigma, maxSigma))
 	}
 	if !(c.BoxPadding > 0) || math.IsInf(c.BoxPadding, 0) {
 		bad = append(bad, fmt.Sprintf("box_padding %v, want > 0", c.BoxPadding))

@@ -46,6 +46,9 @@ func TestParseInput(t *testing.T) {
 		{"256", 0, 0, false},
 		{"0x32", 0, 0, false},
 		{"ax32", 0, 0, false},
+		{"1024x1024", 1024, 1024, true},
+		{"1056x32", 0, 0, false},                // above maxInputSide, so pose.Load would refuse the checkpoint
+		{"9223372036854775776x32", 0, 0, false}, // its buffers would overflow an int
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			h, w, err := ParseInput(tc.in)
@@ -100,6 +103,13 @@ func TestLoadConfig(t *testing.T) {
 	}
 	_, err := LoadConfig(filepath.Join(dir, "missing.json"), Default())
 	assert.Error(t, err)
+
+	// The file's slices are the config's own: neither a loaded config nor
+	// a failed load changes base's.
+	base := Default()
+	_, err = LoadConfig(write("f.json", `{"milestones": [5], "epoch": 1}`), base)
+	require.Error(t, err)
+	assert.Equal(t, []int{170, 200}, base.Milestones)
 }
 
 func TestValidateConfig(t *testing.T) {
@@ -140,6 +150,17 @@ func TestValidateConfig(t *testing.T) {
 		{"occlusion larger than the crop", func(c *Config) { c.OcclusionProb, c.OcclusionSize = 0.5, 1.5 }},
 		{"zero box padding", func(c *Config) { c.BoxPadding = 0 }},
 		{"negative box padding", func(c *Config) { c.BoxPadding = -1.25 }},
+		// The checkpoint records the config as JSON, which has no NaN or ±Inf.
+		{"infinite lr", func(c *Config) { c.LR = math.Inf(1) }},
+		{"NaN warm-up ratio", func(c *Config) { c.WarmupRatio = math.NaN() }},
+		{"NaN gamma off the step schedule", func(c *Config) { c.Schedule, c.Gamma = ScheduleCosine, math.NaN() }},
+		{"infinite clip norm", func(c *Config) { c.ClipNorm = math.Inf(1) }},
+		{"NaN scale factor", func(c *Config) { c.ScaleFactor = math.NaN() }},
+		{"NaN occlusion size without occlusion", func(c *Config) { c.OcclusionSize = math.NaN() }},
+		// Sizes the loaders and DARK's kernel allocate by.
+		{"sigma wider than any heatmap", func(c *Config) { c.Sigma = 1e12 }},
+		{"batch above the bound", func(c *Config) { c.Batch = maxBatch + 1 }},
+		{"workers above the bound", func(c *Config) { c.Workers = 1 << 62 }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ok
