@@ -229,7 +229,7 @@ func decodeDataset(r io.Reader) (*Dataset, error) {
 				case im.ID == nil:
 					return fmt.Errorf("image %d without an id", len(images))
 				case im.Width <= 0 || im.Height <= 0:
-					return fmt.Errorf("image %d (id %d): width %d, height %d, want positive", len(images), *im.ID, im.Width, im.Height)
+					return fmt.Errorf("image %d (id %d): width %d, height %d, want both positive (person boxes are clipped to the image)", len(images), *im.ID, im.Width, im.Height)
 				}
 				images = append(images, im)
 				return nil

@@ -109,6 +109,10 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"annotation 7", "unknown category id 3"}},
 		{name: "no keypoint category", body: `{"images": [], "annotations": [], "categories": [{"id": 1, "name": "cat"}]}`,
 			want: []string{"no category with keypoints"}},
+		{name: "no image size", body: strings.Replace(text, `"width": 160, "height": 120, "license": 1},`, `"license": 1},`, 1),
+			want: []string{"image 0 (id 1)", "width 0, height 0, want both positive"}},
+		{name: "visibility", body: strings.Replace(text, `127.68, 6.57, 2,`, `127.68, 6.57, 3,`, 1),
+			want: []string{"annotation 3", "visibility 3, want 0, 1 or 2"}},
 		{name: "not an object", body: `[1, 2]`, want: []string{":1:2", "found '[', want '{'"}},
 	}
 	for i, tc := range tests {
