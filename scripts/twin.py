@@ -32,6 +32,7 @@ where it is added (input sides must then be multiples of 32).
 
 import argparse
 import collections
+import decimal
 import json
 import os
 import re
@@ -84,6 +85,9 @@ STEM_CHANNELS = 16
 LAST_CONV_EXPANSION = 6
 DEFAULT_HEAD_CHANNELS = {"dw": 128, "deconv": 256}
 DEFAULT_KEYPOINTS = 17
+# Bounds of -hc and -k, pose.MaxHeadChannels and pose.MaxKeypoints.
+MAX_HEAD_CHANNELS = 1024
+MAX_KEYPOINTS = 1024
 
 COCO_KEYPOINTS = [
     "nose", "left_eye", "right_eye", "left_ear", "right_ear",
@@ -145,9 +149,10 @@ class Arch:
 
 
 def format_float(v):
-    """Shortest decimal form, as Go's strconv.FormatFloat(v, 'g', -1, 64)
-    for the multipliers used here (0.5, 0.75, 1.25)."""
-    s = repr(float(v))
+    """Shortest decimal form without an exponent, as Go's
+    strconv.FormatFloat(v, 'f', -1, 64): an exponent's "-" (1e-05) would
+    split the name."""
+    s = format(decimal.Decimal(repr(float(v))), "f")
     return s[:-2] if s.endswith(".0") else s
 
 
@@ -200,8 +205,8 @@ def parse_arch(name):
                 elif part.startswith("hc"):
                     rank = 4
                     head_channels = _go_int(part[2:])
-                    if head_channels < 1:
-                        err = "must be positive"
+                    if not 1 <= head_channels <= MAX_HEAD_CHANNELS:
+                        err = f"must be in [1, {MAX_HEAD_CHANNELS}]"
                 elif part.startswith("w"):
                     rank = 3
                     a.width = _go_float(part[1:])
@@ -210,8 +215,8 @@ def parse_arch(name):
                 elif part.startswith("k"):
                     rank = 5
                     a.keypoints = _go_int(part[1:])
-                    if a.keypoints < 1:
-                        err = "must be positive"
+                    if not 1 <= a.keypoints <= MAX_KEYPOINTS:
+                        err = f"must be in [1, {MAX_KEYPOINTS}]"
                 else:
                     raise bad(f"unknown suffix {part!r}")
             except ValueError as e:
