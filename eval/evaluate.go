@@ -43,6 +43,7 @@ type evaluator struct {
 	// (pycocotools' None), and leaving them out keeps memory linear in the
 	// input when a file lists many images and many categories.
 	cells   []cell
+	ownAnns bool      // gt is a copy whose annotations index may edit (unlabelled)
 	dtArea  []float64 // per result, as loadRes derives it
 	skipped int       // results whose category is not in the ground truth
 	pkArea  int       // area-range index of the per-keypoint statistics
@@ -117,6 +118,9 @@ func (e *evaluator) index() error {
 		if !okI || !okC {
 			continue
 		}
+		if len(a.Keypoints) == 0 {
+			a = e.unlabelled(i)
+		}
 		if len(a.Keypoints) != 3*k {
 			where := "eval: "
 			if e.gt.Path != "" {
@@ -153,6 +157,21 @@ func (e *evaluator) index() error {
 }
 
 // uniqueSorted returns the sorted distinct values of id(0..n-1).
+// unlabelled gives annotation i, written as "keypoints": [], K unlabelled
+// keypoints (all zeros), as pycocotools reads it: no v > 0, so its OKS is
+// by box distance. The change goes into the evaluator's own copy of the
+// annotations; the caller's ground truth is left as it was.
+func (e *evaluator) unlabelled(i int) *Annotation {
+	if !e.ownAnns {
+		g := *e.gt
+		g.Annotations = slices.Clone(g.Annotations)
+		e.gt, e.ownAnns = &g, true
+	}
+	a := &e.gt.Annotations[i]
+	a.Keypoints = make([]float64, 3*len(e.p.Sigmas))
+	return a
+}
+
 func uniqueSorted(n int, id func(int) int64) []int64 {
 	v := make([]int64, n)
 	for i := range v {

@@ -75,6 +75,7 @@ func TestEvaluateMatchesPycocotools(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, exp.Sigmas, sig, "sigmas from the ground truth")
 			p.Sigmas = sig
+			emptyBefore := emptyKeypoints(gt)
 			s, err := Evaluate(gt, res, p)
 			require.NoError(t, err)
 			exact := 0
@@ -85,9 +86,21 @@ func TestEvaluateMatchesPycocotools(t *testing.T) {
 				}
 			}
 			assert.Equal(t, exp.Lines, s.Lines(), "summary text as pycocotools prints it")
+			assert.Equal(t, emptyBefore, emptyKeypoints(gt), "the caller's ground truth is left as it was")
 			t.Logf("%d/%d stats bit-identical; AP %.6f AR %.6f", exact, NumStats, s.Stats[0], s.Stats[5])
 		})
 	}
+}
+
+// emptyKeypoints counts the annotations written as "keypoints": [].
+func emptyKeypoints(gt *GroundTruth) int {
+	n := 0
+	for _, a := range gt.Annotations {
+		if len(a.Keypoints) == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // TestEvaluateTinyIntermediates checks numpy's thresholds, the per-image

@@ -119,7 +119,8 @@ func LoadGroundTruth(path string) (*GroundTruth, error) {
 // ParseGroundTruth decodes COCO keypoint annotations from JSON. Every
 // annotation of a listed image and category must have keypoints (a
 // multiple of 3 values), num_keypoints, area and a 4-value bbox, all finite,
-// since pycocotools reads each of them. A missing iscrowd counts as 0
+// since pycocotools reads each of them; "keypoints": [] is a person without
+// labelled keypoints, as pycocotools reads it. A missing iscrowd counts as 0
 // (pycocotools would fail with a KeyError). An "ignore" field is not read:
 // pycocotools overwrites it with iscrowd before use.
 func ParseGroundTruth(data []byte) (*GroundTruth, error) {

@@ -235,6 +235,27 @@ def case_numkp0():
     return g.gt(), g.res, None
 
 
+def case_empty_keypoints():
+    """Persons without labels written as "keypoints": [] (pycocotools reads
+    them as an array with no v > 0: OKS by box distance)."""
+    g = Gen(16)
+    for iid in range(1, 5):
+        g.image(iid)
+        p = g.person(iid, 200, 240, 150)
+        g.det_of(p, 0.06)
+        z = g.person(iid, 450, 240, 140, nolabel=True)
+        g.det_of(z, 0.1)
+        g.det_of(z, 0.4)
+        z["keypoints"] = []
+    # num_keypoints > 0 with no keypoints: not ignored, matched by box distance
+    g.image(9)
+    z = g.person(9, 300, 240, 160, nolabel=True)
+    g.det_of(z, 0.05)
+    g.det_random(9, 150)
+    z["keypoints"], z["num_keypoints"] = [], 2
+    return g.gt(), g.res, None
+
+
 def case_area_bounds():
     g = Gen(7)
     areas = [32.0 ** 2, 96.0 ** 2, 1023.99, 1024.01, 9215.99, 9216.01, 500.0, 20000.0]
@@ -372,7 +393,8 @@ def case_random_mix():
 
 CASES = {
     "tiny": case_tiny, "crowd": case_crowd, "ties": case_ties, "maxdets": case_maxdets,
-    "empty_images": case_empty_images, "numkp0": case_numkp0, "area_bounds": case_area_bounds,
+    "empty_images": case_empty_images, "numkp0": case_numkp0, "empty_keypoints": case_empty_keypoints,
+    "area_bounds": case_area_bounds,
     "multicat": case_multicat, "bbox_results": case_bbox_results, "gt_id0": case_gt_id0,
     "custom_k5": case_custom_k5, "empty_results": case_empty_results, "small_only": case_small_only,
     "int_coords": case_int_coords, "random_mix": case_random_mix,
