@@ -36,7 +36,7 @@ type cocoDetection struct {
 // COCO_val2017_detections_AP_H_56_person.json. It keeps person entries
 // (category_id 1) with score ≥ scoreThr and a positive size. Entries that
 // also carry a "file_name" can be looked up by its base name too. A missing
-// field, a bbox that is not four finite numbers, or a score outside [0, 1]
+// field, a bbox that is not four numbers finite in float32, or a score outside [0, 1]
 // is an error naming the entry.
 func LoadBoxes(path string, scoreThr float32) (*Detections, error) {
 	data, err := os.ReadFile(path)
@@ -88,8 +88,9 @@ func (e cocoDetection) box() (b Box, keep bool, err error) {
 		return Box{}, false, fmt.Errorf("score %g is not in [0, 1]", *e.Score)
 	}
 	for _, v := range e.BBox {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return Box{}, false, fmt.Errorf("bbox %v is not finite", e.BBox)
+		// Boxes are float32: a larger number would become ±Inf.
+		if !(math.Abs(v) <= math.MaxFloat32) {
+			return Box{}, false, fmt.Errorf("bbox %v is not finite in float32", e.BBox)
 		}
 	}
 	b = Box{X: float32(e.BBox[0]), Y: float32(e.BBox[1]), W: float32(e.BBox[2]), H: float32(e.BBox[3]), Score: float32(*e.Score)}

@@ -51,6 +51,7 @@ func TestLoadBoxes(t *testing.T) {
 		{name: "bbox of 3", path: write(`[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3], "score": 0.5}]`), wantErr: "entry 0: bbox has 3 numbers"},
 		{name: "no score", path: write(`[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]}]`), wantErr: "no score"},
 		{name: "no image id", path: write(`[{"category_id": 1, "bbox": [1, 2, 3, 4], "score": 1}]`), wantErr: "no image_id"},
+		{name: "bbox beyond float32", path: write(`[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 1e39, 4], "score": 0.5}]`), wantErr: "entry 0: bbox [1 2 1e+39 4] is not finite in float32"},
 		{name: "score above 1", path: write(`[{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1.5}]`), wantErr: "score 1.5"},
 	}
 	for _, tt := range tests {
