@@ -83,7 +83,7 @@ func AnnotationSamples(ds *Dataset, imageDir string, inputW, inputH int, padding
 			continue
 		}
 		c, s := BoxToCenterScale(box, aspect, padding)
-		if _, ok := cropTransform(c, s, 0, inputW, inputH); !ok {
+		if !Croppable(c, s, inputW, inputH) {
 			continue
 		}
 		out = append(out, Sample{
@@ -112,7 +112,7 @@ func DetectionSamples(ds *Dataset, dets []Detection, imageDir string, inputW, in
 			return nil, fmt.Errorf("coco: detection %d: image id %d is not in %s", i, d.ImageID, ds.Path)
 		}
 		c, s := BoxToCenterScale(d.BBox, aspect, padding)
-		if _, ok := cropTransform(c, s, 0, inputW, inputH); !ok {
+		if !Croppable(c, s, inputW, inputH) {
 			continue
 		}
 		out = append(out, Sample{

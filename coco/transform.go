@@ -34,6 +34,16 @@ func AffineTransformShift(center, scale [2]float64, rot float64, shift [2]float6
 	return m
 }
 
+// Croppable reports whether a box given as its center and scale
+// (BoxToCenterScale) can be cropped to outW×outH: whether it is finite and
+// has an extent left in float64. Boxes from outside (files, detectors,
+// trackers) need the check before Cropper.Crop or AffineTransform, which
+// panic on a box that has none.
+func Croppable(center, scale [2]float64, outW, outH int) bool {
+	_, ok := cropTransform(center, scale, 0, outW, outH)
+	return ok
+}
+
 // cropTransform is AffineTransform(center, scale, rot, outW, outH, false)
 // for a box from outside: ok is false where there is no finite matrix, for
 // a box that is not finite or that has no extent left in float64 (a zero

@@ -2,7 +2,6 @@ package infer
 
 import (
 	"fmt"
-	"math"
 
 	"gocv.io/x/gocv"
 
@@ -82,14 +81,6 @@ func NewEstimator(m *pose.Model, opt Options) (*Estimator, error) {
 	}, nil
 }
 
-// croppable reports whether b has an area and finite coordinates: a
-// detector's or a tracker's degenerate box has nothing to crop (a zero
-// scale has no affine transform).
-func croppable(b detect.Box) bool {
-	sum := float64(b.X) + float64(b.Y) + float64(b.W) + float64(b.H)
-	return b.Area() > 0 && !math.IsInf(sum, 0) && !math.IsNaN(sum)
-}
-
 // SetFlip turns the flip test on or off for later calls.
 func (e *Estimator) SetFlip(on bool) { e.opt.Flip = on }
 
@@ -108,8 +99,8 @@ func (e *Estimator) Decode() string { return e.opt.Decode }
 func (e *Estimator) BoxPadding() float64 { return e.opt.BoxPadding }
 
 // Estimate returns one person per kept box, best score first. img is a BGR
-// (8UC3) frame; boxes are in its pixels, and a box without an area is
-// skipped. The keypoint slices of the returned people are freshly
+// (8UC3) frame; boxes are in its pixels, and a box without an area, not
+// finite or too small to crop in float64 (coco.Croppable) is skipped. The keypoint slices of the returned people are freshly
 // allocated and belong to the caller.
 func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, error) {
 	if img.Empty() {
@@ -118,27 +109,27 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	if img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, fmt.Errorf("infer: image of type %v, want 8-bit BGR (%v)", img.Type(), gocv.MatTypeCV8UC3)
 	}
-	e.boxes = e.boxes[:0]
+	// A detector's or a tracker's degenerate box (no area, not finite, or
+	// too small to crop in float64) has nothing to crop: skip it.
+	h, w := e.model.Meta.InputH, e.model.Meta.InputW
+	e.boxes, e.centers, e.scales = e.boxes[:0], e.centers[:0], e.scales[:0]
 	for _, b := range boxes {
-		if croppable(b) {
+		c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, float64(w)/float64(h), e.opt.BoxPadding)
+		if b.Area() > 0 && coco.Croppable(c, s, w, h) {
 			e.boxes = append(e.boxes, b)
+			e.centers = append(e.centers, c)
+			e.scales = append(e.scales, s)
 		}
 	}
 	boxes = e.boxes
 	if len(boxes) == 0 {
 		return nil, nil
 	}
-	h, w := e.model.Meta.InputH, e.model.Meta.InputW
 	n := len(boxes)
 	e.in = nn.Ensure(e.in, n, 3, h, w)
-	e.centers = e.centers[:0]
-	e.scales = e.scales[:0]
 	plane := 3 * h * w
-	for i, b := range boxes {
-		c, s := coco.BoxToCenterScale([4]float64{float64(b.X), float64(b.Y), float64(b.W), float64(b.H)}, float64(w)/float64(h), e.opt.BoxPadding)
-		e.centers = append(e.centers, c)
-		e.scales = append(e.scales, s)
-		e.cropper.Crop(e.in.Data[i*plane:(i+1)*plane], img, c, s, 0)
+	for i := range boxes {
+		e.cropper.Crop(e.in.Data[i*plane:(i+1)*plane], img, e.centers[i], e.scales[i], 0)
 	}
 	hm := e.model.Predict(e.in, e.opt.Flip)
 	_, k, hh, hw := hm.Dims4()

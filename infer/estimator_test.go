@@ -69,7 +69,7 @@ func TestEstimateMapsIntoCropRegion(t *testing.T) {
 	// the crop's affine transform).
 	nan, inf := float32(math.NaN()), float32(math.Inf(1))
 	degenerate := []detect.Box{{X: 10, Y: 5, W: 0, H: 0}, {X: 10, Y: 5, W: 40, H: -1}, {X: nan, Y: 5, W: 40, H: 80},
-		{X: 10, Y: 5, W: inf, H: 80}, boxes[1]}
+		{X: 10, Y: 5, W: inf, H: 80}, {X: 1e7, Y: 5, W: 1e-12, H: 1e-12}, boxes[1]}
 	people, err = est.Estimate(img, degenerate)
 	require.NoError(t, err)
 	require.Len(t, people, 1)
