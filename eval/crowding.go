@@ -62,9 +62,9 @@ func ByPeople(gt *GroundTruth, results []Result, p Params, maxGroup int) ([]Peop
 		g.Images++
 		g.Persons += people[im.ID]
 	}
-	// Areas come from bboxes only if the list's first result has one
-	// (resultArea); a group's own first result must not change that.
-	useBbox := len(results) > 0 && len(results[0].Bbox) > 0
+	// The whole list decides where areas come from (bboxAreas), not each
+	// group's first result.
+	useBbox := bboxAreas(results)
 	res := make([][]Result, n+1)
 	for _, r := range results {
 		if !useBbox {

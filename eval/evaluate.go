@@ -131,7 +131,7 @@ func (e *evaluator) index() error {
 		n := cellOf(c, ii)
 		e.cells[n].gts = append(e.cells[n].gts, int32(i))
 	}
-	useBbox := len(e.res) > 0 && len(e.res[0].Bbox) > 0
+	useBbox := bboxAreas(e.res)
 	e.dtArea = make([]float64, len(e.res))
 	for i := range e.res {
 		r := &e.res[i]

@@ -91,7 +91,7 @@ func slowResults(data []byte) ([]Result, error) {
 // and, when the first result has a bbox, every result a 4-value bbox.
 // Errors name the result's index in the list.
 func CheckResults(gt *GroundTruth, results []Result, k int) error {
-	bboxArea := len(results) > 0 && len(results[0].Bbox) > 0
+	bboxArea := bboxAreas(results)
 	for i := range results {
 		r := &results[i]
 		switch {
@@ -115,6 +115,10 @@ func CheckResults(gt *GroundTruth, results []Result, k int) error {
 	}
 	return nil
 }
+
+// bboxAreas reports whether results' areas come from their bboxes: as in
+// pycocotools' loadRes, the list's first result decides for all of them.
+func bboxAreas(results []Result) bool { return len(results) > 0 && len(results[0].Bbox) > 0 }
 
 // resultArea is the area pycocotools' loadRes gives a keypoint result:
 // (max x - min x)·(max y - min y) over all its keypoints, labelled or not,
