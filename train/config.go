@@ -30,14 +30,10 @@ const (
 	OptimizerAdamW = "adamw"
 )
 
-// heatmapStride is the ratio input size / heatmap size of every dypose
-// head (upsamplings after the backbone's stride 32 → stride 4), and
-// inputMultiple what the input sides must be multiples of for the
-// heatmaps to be exactly a quarter of the input.
-const (
-	heatmapStride = 4
-	inputMultiple = 32
-)
+// inputMultiple is what the input sides must be multiples of (the
+// backbone's stride 32) for the heatmaps to be exactly
+// 1/pose.HeatmapStride of the input.
+const inputMultiple = 32
 
 // Upper bounds of the sizes a config may ask for, far above any run's
 // (SimpleBaseline's largest input is 384×288, its batch 32 per GPU): they
@@ -243,7 +239,7 @@ func (c Config) Geometry() (coco.Geometry, error) {
 	if err != nil {
 		return coco.Geometry{}, err
 	}
-	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / heatmapStride, HeatmapH: h / heatmapStride,
+	return coco.Geometry{InputW: w, InputH: h, HeatmapW: w / pose.HeatmapStride, HeatmapH: h / pose.HeatmapStride,
 		Sigma: c.Sigma, Unbiased: c.Unbiased, BoxPadding: c.BoxPadding}, nil
 }
 

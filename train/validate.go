@@ -160,7 +160,7 @@ func EvaluateModel(ctx context.Context, path, dataDir string, batch, workers int
 		sigma = m.Meta.Sigma // DARK decodes with the training targets' σ
 	}
 	g := coco.Geometry{InputW: m.Meta.InputW, InputH: m.Meta.InputH,
-		HeatmapW: m.Meta.InputW / heatmapStride, HeatmapH: m.Meta.InputH / heatmapStride, Sigma: sigma,
+		HeatmapW: m.Meta.InputW / pose.HeatmapStride, HeatmapH: m.Meta.InputH / pose.HeatmapStride, Sigma: sigma,
 		BoxPadding: m.Meta.BoxPadding}
 	v, err := NewValidator(sp, g, batch, workers, flip)
 	if err != nil {
