@@ -88,6 +88,8 @@ func TestOptionsCheck(t *testing.T) {
 		mod  func(*Options)
 	}{
 		{"input not multiple of 32", func(o *Options) { o.InputW = 48 }},
+		{"negative threads", func(o *Options) { o.Threads = -1 }},
+		{"negative BLAS threads", func(o *Options) { o.BLASThreads = -2 }},
 		{"no reps", func(o *Options) { o.Reps = 0 }},
 		{"negative warmup", func(o *Options) { o.Warmup = -1 }},
 		{"no train reps", func(o *Options) { o.TrainReps = 0 }},

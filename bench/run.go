@@ -22,8 +22,8 @@ const (
 // Options configures Run.
 type Options struct {
 	Arch           string // pose.ParseArch name, e.g. "mnv3-small-dyrelu-c"
-	Threads        int    // GOMAXPROCS and OpenBLAS threads; ≤ 0 keeps the current settings
-	BLASThreads    int    // OpenBLAS threads when different from Threads; ≤ 0: Threads
+	Threads        int    // GOMAXPROCS and OpenBLAS threads; 0 keeps the current settings
+	BLASThreads    int    // OpenBLAS threads when different from Threads; 0: Threads
 	InputH, InputW int    // crop size, e.g. 256×192
 	Reps           int    // timed inference iterations per batch size
 	Warmup         int    // untimed iterations before each phase
@@ -140,6 +140,10 @@ func (o Options) check() error {
 	switch {
 	case o.InputH < 32 || o.InputW < 32 || o.InputH%32 != 0 || o.InputW%32 != 0:
 		return fmt.Errorf("bench: input %dx%d: want multiples of 32 (the backbone's stride)", o.InputH, o.InputW)
+	case o.Threads < 0:
+		return fmt.Errorf("bench: threads %d: want ≥ 1, or 0 to keep the process's settings", o.Threads)
+	case o.BLASThreads < 0:
+		return fmt.Errorf("bench: BLAS threads %d: want ≥ 1, or 0 for as many as threads", o.BLASThreads)
 	case o.Reps < 1:
 		return fmt.Errorf("bench: reps %d: want ≥ 1", o.Reps)
 	case o.Warmup < 0:

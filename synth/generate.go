@@ -68,6 +68,9 @@ func Generate(ctx context.Context, opt Options) (Stats, error) {
 	if opt.Train < 0 || opt.Val < 0 {
 		return Stats{}, fmt.Errorf("synth: negative image count (train %d, val %d)", opt.Train, opt.Val)
 	}
+	if opt.Train == 0 && opt.Val == 0 {
+		return Stats{}, errors.New("synth: no images asked for (train 0, val 0)")
+	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}

@@ -117,6 +117,8 @@ func TestGenerateErrors(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	_, err = Generate(context.Background(), Options{Out: t.TempDir(), Train: 1, Width: 10, Height: 10})
 	assert.ErrorContains(t, err, "below 32×32")
+	_, err = Generate(context.Background(), Options{Out: t.TempDir()})
+	assert.ErrorContains(t, err, "no images asked for")
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o644))
 	_, err = Generate(context.Background(), Options{Out: file, Train: 1})

@@ -16,7 +16,7 @@ import (
 // of the full network (bench.Run).
 func newBenchCmd() *cli.Command {
 	archFlag := &cli.StringFlag{Name: "arch", Value: pose.DefaultArch, Usage: "architecture `NAME` (see `keypoints model summary`)"}
-	threadsFlag := &cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "`T` for GOMAXPROCS and OpenBLAS"}
+	threadsFlag := &cli.IntFlag{Name: "threads", Value: runtime.NumCPU(), Usage: "`T` for GOMAXPROCS and OpenBLAS (0: leave the process's settings)"}
 	blasFlag := &cli.IntFlag{Name: "blas-threads", Value: 1, Usage: "OpenBLAS threads `B` (0: as --threads); 1 by default because dypose's own workers already use every core and idle OpenBLAS threads spin between small GEMMs"}
 	inputFlag := &cli.StringFlag{Name: "input", Value: fmt.Sprintf("%dx%d", pose.DefaultInputH, pose.DefaultInputW), Usage: "crop size `HxW`"}
 	repsFlag := &cli.IntFlag{Name: "reps", Value: 20, Usage: "timed inference iterations `N` per batch size"}
