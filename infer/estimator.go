@@ -100,8 +100,9 @@ func (e *Estimator) BoxPadding() float64 { return e.opt.BoxPadding }
 
 // Estimate returns one person per kept box, best score first. img is a BGR
 // (8UC3) frame; boxes are in its pixels, and a box without an area, not
-// finite or too small to crop in float64 (coco.Croppable) is skipped. The keypoint slices of the returned people are freshly
-// allocated and belong to the caller.
+// finite or too small to crop in float64 (coco.Croppable) is skipped. The
+// keypoint slices of the returned people are freshly allocated and belong
+// to the caller.
 func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, error) {
 	if img.Empty() {
 		return nil, fmt.Errorf("infer: empty image")
@@ -109,8 +110,6 @@ func (e *Estimator) Estimate(img gocv.Mat, boxes []detect.Box) ([]track.Person, 
 	if img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, fmt.Errorf("infer: image of type %v, want 8-bit BGR (%v)", img.Type(), gocv.MatTypeCV8UC3)
 	}
-	// A detector's or a tracker's degenerate box (no area, not finite, or
-	// too small to crop in float64) has nothing to crop: skip it.
 	h, w := e.model.Meta.InputH, e.model.Meta.InputW
 	e.boxes, e.centers, e.scales = e.boxes[:0], e.centers[:0], e.scales[:0]
 	for _, b := range boxes {
